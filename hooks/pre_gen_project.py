@@ -1,0 +1,111 @@
+"""Reject answers that would bake a broken project, before a single file is written.
+
+Cookiecutter renders this file with the answers, runs it, and removes the half-made project folder
+when it exits non-zero. Every problem is reported on its own line so all of them can be fixed at once.
+"""
+
+import keyword
+import re
+import sys
+import unicodedata
+
+ANSWERS = {
+    "project_name": {{ cookiecutter.project_name | quoted }},
+    "project_slug": {{ cookiecutter.project_slug | quoted }},
+    "package_name": {{ cookiecutter.package_name | quoted }},
+    "description": {{ cookiecutter.description | quoted }},
+    "author_name": {{ cookiecutter.author_name | quoted }},
+    "author_email": {{ cookiecutter.author_email | quoted }},
+    "github_owner": {{ cookiecutter.github_owner | quoted }},
+    "python_version": {{ cookiecutter.python_version | quoted }},
+    "license": {{ cookiecutter.license | quoted }},
+}
+
+PYTHON_VERSIONS = ("3.11", "3.12", "3.13")
+MAX_PACKAGE_LENGTH = 40
+LICENSES = ("MIT", "BSD-3-Clause", "Apache-2.0", "Proprietary")
+# Import names of the project's own dependencies and folders: a package with one of these names
+# would shadow it.
+TAKEN_NAMES = frozenset(
+    "docs dvc great_expectations hypothesis numpy pandas pydantic pytest scipy skops sklearn "
+    "tests threadpoolctl yaml".split()
+)
+SLUG = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?")
+PACKAGE = re.compile(r"[a-z_][a-z0-9_]*")
+OWNER = re.compile(r"[A-Za-z0-9](?:-?[A-Za-z0-9]){0,38}")
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
+# Control characters, surrogates, unassigned code points and line/paragraph separators cannot be
+# written into single-line TOML, YAML and Python strings.
+FORBIDDEN_CATEGORIES = {"Cc", "Cs", "Cn", "Zl", "Zp"}
+
+
+def text_problems(key, value, required=True):
+    """Problems with a free-text answer that ends up inside quoted strings."""
+    if required and not value.strip():
+        yield f"{key} must not be empty"
+    bad = sorted({f"U+{ord(c):04X}" for c in value if unicodedata.category(c) in FORBIDDEN_CATEGORIES})
+    if bad:
+        yield f"{key} contains control or unprintable characters ({', '.join(bad)})"
+
+
+def problems(answers):
+    """Yield one message per invalid answer."""
+    yield from text_problems("project_name", answers["project_name"])
+    yield from text_problems("description", answers["description"], required=False)
+    yield from text_problems("author_name", answers["author_name"])
+
+    slug = answers["project_slug"]
+    if not SLUG.fullmatch(slug):
+        yield (
+            f"project_slug {slug!r} is not a valid distribution and folder name: use letters, digits, "
+            "'-', '_' or '.', starting and ending with a letter or digit"
+        )
+
+    package = answers["package_name"]
+    if len(package) > MAX_PACKAGE_LENGTH:
+        yield (
+            f"package_name {package!r} is longer than {MAX_PACKAGE_LENGTH} characters "
+            "(generated code keeps imports within 100 columns)"
+        )
+    elif not PACKAGE.fullmatch(package):
+        yield (
+            f"package_name {package!r} is not a lowercase Python identifier "
+            "(letters a-z, digits and '_', not starting with a digit)"
+        )
+    elif keyword.iskeyword(package) or keyword.issoftkeyword(package):
+        yield f"package_name {package!r} is a Python keyword"
+    elif package in sys.stdlib_module_names:
+        yield f"package_name {package!r} would shadow the standard-library module of the same name"
+    elif package in TAKEN_NAMES:
+        yield f"package_name {package!r} would shadow a dependency or folder of the project"
+
+    email = answers["author_email"]
+    if not EMAIL.fullmatch(email):
+        yield f"author_email {email!r} is not an e-mail address (expected one '@' and no spaces)"
+
+    owner = answers["github_owner"]
+    if not OWNER.fullmatch(owner):
+        yield (
+            f"github_owner {owner!r} is not a GitHub user or organisation name "
+            "(letters, digits and single '-', at most 39 characters)"
+        )
+
+    if answers["python_version"] not in PYTHON_VERSIONS:
+        yield (
+            f"python_version {answers['python_version']!r} is not supported "
+            f"(choose one of {', '.join(PYTHON_VERSIONS)})"
+        )
+    if answers["license"] not in LICENSES:
+        yield f"license {answers['license']!r} is not offered (choose one of {', '.join(LICENSES)})"
+
+
+def main():
+    """Print every problem and exit non-zero if there is any."""
+    found = list(problems(ANSWERS))
+    for message in found:
+        print(f"error: {message}", file=sys.stderr)
+    return 1 if found else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,220 @@
+#!/usr/bin/env python3
+"""Every maintainer command of this template, runnable on a fresh machine with only Python 3.11+.
+
+    python3 tasks.py demo      bake the default project into build/demo/ and run its DVC pipeline
+    python3 tasks.py test      run the template's tests (--fast skips the end-to-end ones;
+                               other arguments go to pytest)
+    python3 tasks.py lock      re-lock the generated project's dependencies (its poetry.lock)
+    python3 tasks.py refresh   regenerate the project's params.schema.json and reference metrics
+    python3 tasks.py bench     print timing figures (see docs/benchmarks.md)
+
+Each command first creates .venv/ with the pinned tools of requirements/dev.txt (again only when that
+file changes) and keeps every tool cache under .cache/, never in your home folder. Standard library
+only, so it runs before anything is installed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+CACHE = ROOT / ".cache"
+REQUIREMENTS = ROOT / "requirements" / "dev.txt"
+PROJECT_TEMPLATE = ROOT / "{{cookiecutter.project_slug}}"
+DEMO_DIR = ROOT / "build" / "demo"
+
+
+def venv_executable(venv: Path, name: str) -> Path:
+    """Path of an executable inside a virtual environment, on any OS."""
+    if os.name == "nt":
+        return venv / "Scripts" / f"{name}.exe"
+    return venv / "bin" / name
+
+
+def run(command: list[str | Path], **kwargs) -> None:
+    """Echo and run a command; stop with its exit code if it fails."""
+    print("+", " ".join(str(part) for part in command), flush=True)
+    result = subprocess.run([str(part) for part in command], check=False, **kwargs)
+    if result.returncode:
+        sys.exit(result.returncode)
+
+
+def ensure_tools() -> None:
+    """Create or refresh .venv/ with the pinned template tools."""
+    stamp = VENV / ".requirements-sha256"
+    digest = hashlib.sha256(REQUIREMENTS.read_bytes()).hexdigest()
+    if stamp.is_file() and stamp.read_text(encoding="utf-8") == digest:
+        return
+    run([sys.executable, "-m", "venv", "--clear", VENV])
+    python = venv_executable(VENV, "python")
+    run([python, "-m", "pip", "install", "--quiet", "--upgrade", "pip"])
+    run([python, "-m", "pip", "install", "--quiet", "-r", REQUIREMENTS])
+    stamp.write_text(digest, encoding="utf-8")
+
+
+def pip_index_url() -> str:
+    """The simple index pip uses here; Poetry reads packages through it (see README)."""
+    if os.environ.get("PIP_INDEX_URL"):
+        return os.environ["PIP_INDEX_URL"]
+    code = "from pip._internal.models.index import PyPI; print(PyPI.simple_url)"
+    python = venv_executable(VENV, "python")
+    return subprocess.run(
+        [str(python), "-c", code], check=True, capture_output=True, text=True
+    ).stdout.strip()
+
+
+def tool_environment() -> dict[str, str]:
+    """Environment for every tool: caches and config under .cache/, analytics off, tools on PATH."""
+    CACHE.mkdir(exist_ok=True)
+    cookiecutter_config = CACHE / "cookiecutter.yaml"
+    cookiecutter_config.write_text(
+        f"cookiecutters_dir: {json.dumps(str(CACHE / 'cookiecutters'))}\n"
+        f"replay_dir: {json.dumps(str(CACHE / 'cookiecutter-replay'))}\n",
+        encoding="utf-8",
+    )
+    env = dict(os.environ)
+    env.update(
+        COOKIECUTTER_CONFIG=str(cookiecutter_config),
+        POETRY_CACHE_DIR=str(CACHE / "poetry" / "cache"),
+        POETRY_CONFIG_DIR=str(CACHE / "poetry" / "config"),
+        POETRY_DATA_DIR=str(CACHE / "poetry" / "data"),
+        POETRY_VIRTUALENVS_IN_PROJECT="true",
+        DVC_NO_ANALYTICS="1",
+        DVC_SITE_CACHE_DIR=str(CACHE / "dvc-site"),
+        PATH=os.pathsep.join([str(venv_executable(VENV, "python").parent), env.get("PATH", "")]),
+    )
+    env.pop("VIRTUAL_ENV", None)
+    env.setdefault("POETRY_PYPI_MIRROR_URL", pip_index_url())
+    return env
+
+
+def bake(output_dir: Path, env: dict[str, str], *extra: str) -> Path:
+    """Bake the template with default answers (plus ``key=value`` overrides) into ``output_dir``."""
+    output_dir.mkdir(parents=True, exist_ok=True)
+    before = set(output_dir.iterdir())
+    run(
+        [venv_executable(VENV, "cookiecutter"), "--no-input", ROOT, "-o", output_dir, *extra],
+        env=env,
+    )
+    (project,) = set(output_dir.iterdir()) - before
+    return project
+
+
+def install_project(project: Path, env: dict[str, str]) -> Path:
+    """Install the project's locked environment into project/.venv with this Python."""
+    run([sys.executable, "-m", "venv", project / ".venv"])
+    run([venv_executable(VENV, "poetry"), "install", "--compile"], cwd=project, env=env)
+    return venv_executable(project / ".venv", "python")
+
+
+def project_environment(project: Path, env: dict[str, str]) -> dict[str, str]:
+    """``env`` with the project's own environment first on PATH, as ``poetry run`` would set it."""
+    bin_dir = venv_executable(project / ".venv", "python").parent
+    return dict(env, PATH=os.pathsep.join([str(bin_dir), env["PATH"]]))
+
+
+def demo(_: argparse.Namespace) -> None:
+    """Bake the default project, install it, run its pipeline and show the metrics."""
+    ensure_tools()
+    env = tool_environment()
+    shutil.rmtree(DEMO_DIR, ignore_errors=True)
+    project = bake(DEMO_DIR, env)
+    run(["git", "init", "--quiet"], cwd=project)
+    python = install_project(project, env)
+    project_env = project_environment(project, env)
+    run([python, "-m", "dvc", "repro"], cwd=project, env=project_env)
+    run([python, "-m", "dvc", "metrics", "show"], cwd=project, env=project_env)
+    metrics = json.loads((project / "reports" / "metrics.json").read_text(encoding="utf-8"))
+    model, baseline = metrics["model"], metrics["baseline"]
+    print(f"\nProject: {project.relative_to(ROOT)}")
+    for name in ("accuracy", "roc_auc", "f1"):
+        print(f"  {name:>9}: model {model[name]:.4f}   baseline {baseline[name]:.4f}")
+    if not all(model[name] > baseline[name] for name in ("accuracy", "roc_auc", "f1")):
+        sys.exit("The model did not beat the baseline.")
+
+
+def test(args: argparse.Namespace) -> None:
+    """Run the template's test suite."""
+    ensure_tools()
+    selection = ["-m", "not slow"] if args.fast else []
+    run(
+        [venv_executable(VENV, "python"), "-m", "pytest", *selection, *args.extra],
+        cwd=ROOT,
+        env=tool_environment(),
+    )
+
+
+def lock(_: argparse.Namespace) -> None:
+    """Re-resolve the generated project's dependencies and store the lock in the template."""
+    ensure_tools()
+    env = tool_environment()
+    with tempfile.TemporaryDirectory() as scratch:
+        project = bake(Path(scratch), env)
+        (project / "poetry.lock").unlink()
+        run([venv_executable(VENV, "poetry"), "lock"], cwd=project, env=env)
+        shutil.copyfile(project / "poetry.lock", PROJECT_TEMPLATE / "poetry.lock")
+    print("Updated", (PROJECT_TEMPLATE / "poetry.lock").relative_to(ROOT))
+
+
+def refresh(_: argparse.Namespace) -> None:
+    """Regenerate files derived from the project's code: params schema and reference metrics."""
+    ensure_tools()
+    env = tool_environment()
+    with tempfile.TemporaryDirectory() as scratch:
+        project = bake(Path(scratch), env)
+        run(["git", "init", "--quiet"], cwd=project)
+        python = install_project(project, env)
+        package = json.loads((project / ".cookiecutter.json").read_text())["package_name"]
+        schema = subprocess.run(
+            [str(python), "-m", package, "schema"], check=True, capture_output=True, text=True
+        ).stdout
+        (PROJECT_TEMPLATE / "params.schema.json").write_text(schema, encoding="utf-8")
+        run([python, "-m", "dvc", "repro"], cwd=project, env=project_environment(project, env))
+        shutil.copyfile(
+            project / "reports" / "metrics.json",
+            PROJECT_TEMPLATE / "tests" / "reference" / "metrics.json",
+        )
+    print("Updated params.schema.json and tests/reference/metrics.json")
+
+
+def bench(args: argparse.Namespace) -> None:
+    """Print benchmark figures."""
+    ensure_tools()
+    run(
+        [venv_executable(VENV, "python"), ROOT / "benchmarks" / "bench.py", *args.extra],
+        cwd=ROOT,
+        env=tool_environment(),
+    )
+
+
+def main() -> None:
+    """Parse the command line and run one task."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    tasks = parser.add_subparsers(dest="task", required=True)
+    tasks.add_parser("demo", help="bake the default project and run its pipeline").set_defaults(func=demo)
+    test_parser = tasks.add_parser("test", help="run the template's tests")
+    test_parser.add_argument("--fast", action="store_true", help="skip the slow end-to-end tests")
+    test_parser.set_defaults(func=test, passthrough=True)
+    tasks.add_parser("lock", help="re-lock the generated project").set_defaults(func=lock)
+    tasks.add_parser("refresh", help="regenerate schema and reference metrics").set_defaults(
+        func=refresh
+    )
+    tasks.add_parser("bench", help="print benchmark figures").set_defaults(func=bench, passthrough=True)
+    args, extra = parser.parse_known_args()
+    if extra and not getattr(args, "passthrough", False):
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    args.extra = extra
+    args.func(args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,99 @@
+"""Fixtures for the template's tests: isolated baking, and one locked environment per session.
+
+Every tool writes under .cache/ or pytest's temporary folders (``tasks.tool_environment``), never in
+the home folder. All variants share one ``poetry.lock``, so the locked environment is installed once
+and each baked project adds only itself to it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from cookiecutter.main import cookiecutter
+
+import tasks
+
+ROOT = tasks.ROOT
+DEFAULTS = json.loads((ROOT / "cookiecutter.json").read_text(encoding="utf-8"))
+
+
+def pytest_configure(config: pytest.Config) -> None:  # pylint: disable=unused-argument
+    """Route every tool's cache and config away from HOME before any test runs."""
+    os.environ.update(tasks.tool_environment())
+
+
+@pytest.fixture(scope="session")
+def bake(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Path]:
+    """Bake the template with the given answers (defaults otherwise); return the project folder."""
+
+    def _bake(output: Path | None = None, **answers: str) -> Path:
+        output = output or tmp_path_factory.mktemp("bake")
+        return Path(
+            cookiecutter(
+                str(ROOT),
+                no_input=True,
+                extra_context=answers,
+                output_dir=str(output),
+                config_file=os.environ["COOKIECUTTER_CONFIG"],
+            )
+        )
+
+    return _bake
+
+
+def run(command: list[str | Path], cwd: Path, env: dict[str, str] | None = None):
+    """Run a command, capturing output; the caller asserts on the result."""
+    return subprocess.run(
+        [str(part) for part in command],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+class LockedEnvironment:
+    """A virtual environment holding the template's locked dependencies."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.python = tasks.venv_executable(path, "python")
+        self.env = dict(
+            os.environ,
+            VIRTUAL_ENV=str(path),
+            PATH=os.pathsep.join([str(self.python.parent), os.environ["PATH"]]),
+        )
+
+    def poetry(self, project: Path, *args: str):
+        """Run Poetry in ``project`` against this environment."""
+        return run([tasks.venv_executable(tasks.VENV, "poetry"), *args], project, self.env)
+
+    def install(self, project: Path) -> None:
+        """Add ``project`` itself (an editable install) to the environment."""
+        result = self.poetry(project, "install", "--only-root")
+        package = json.loads((project / ".cookiecutter.json").read_text())["package_name"]
+        check = run([self.python, "-c", f"import {package}"], project, self.env)
+        assert check.returncode == 0, result.stdout + result.stderr + check.stderr
+
+    def __call__(self, project: Path, *command: str):
+        """Run ``python -m <command>`` in ``project`` with this environment."""
+        return run([self.python, "-m", *command], project, self.env)
+
+
+@pytest.fixture(scope="session")
+def locked_env(tmp_path_factory: pytest.TempPathFactory, bake) -> LockedEnvironment:
+    """Install the locked dependencies (main and dev) once for the whole session."""
+    path = tmp_path_factory.mktemp("locked") / "venv"
+    created = run([sys.executable, "-m", "venv", path], ROOT)
+    assert created.returncode == 0, created.stderr
+    env = LockedEnvironment(path)
+    result = env.poetry(bake(), "install", "--no-root", "--compile")
+    assert result.returncode == 0, result.stdout + result.stderr
+    return env

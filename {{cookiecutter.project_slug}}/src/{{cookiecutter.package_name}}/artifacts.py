@@ -1,0 +1,66 @@
+"""How tables and reports are written and read back: canonical bytes, written atomically.
+
+DVC hashes outputs byte for byte, so the same results must always give the same bytes: CSV with
+a fixed column order, ``\\n`` line endings and shortest round-trip floats; JSON with sorted keys
+and no NaN or Infinity. Each file is written to a temporary sibling and renamed into place, so a
+failing stage never leaves half a file behind.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .config import TARGET, Paths
+
+
+@contextmanager
+def atomic_path(path: Path) -> Iterator[Path]:
+    """Yield a temporary path next to ``path``; move it into place only if the block succeeds."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.tmp")
+    try:
+        yield temporary
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def write_csv(frame: pd.DataFrame, path: Path) -> None:
+    """Write ``frame`` as UTF-8 CSV with ``\\n`` line endings and no index."""
+    with atomic_path(path) as temporary:
+        frame.to_csv(temporary, index=False, lineterminator="\n", encoding="utf-8")
+
+
+def to_json_text(data: Any) -> str:
+    """Canonical JSON text: sorted keys, two-space indent, no NaN/Infinity, trailing newline."""
+    return json.dumps(data, indent=2, sort_keys=True, allow_nan=False, default=_plain) + "\n"
+
+
+def write_json(data: Any, path: Path) -> None:
+    """Write ``data`` as canonical JSON."""
+    text = to_json_text(data)
+    with atomic_path(path) as temporary:
+        temporary.write_text(text, encoding="utf-8", newline="\n")
+
+
+def _plain(value: Any) -> Any:
+    """Turn numpy scalars into Python numbers for JSON."""
+    if hasattr(value, "item"):
+        return value.item()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def load_subset(paths: Paths, subset: str) -> tuple[pd.DataFrame, pd.Series]:
+    """Features and labels of the ``train`` or ``test`` rows fixed by the ``split`` stage."""
+    features = pd.read_csv(paths.features)
+    assignment = pd.read_csv(paths.split)
+    rows = assignment.loc[assignment["subset"] == subset, "row"].to_numpy()
+    chosen = features.iloc[rows]
+    return chosen.drop(columns=TARGET), chosen[TARGET]

@@ -1,0 +1,70 @@
+"""The command line: ``python -m <package> <stage>`` runs one pipeline stage.
+
+DVC calls it once per stage (see ``dvc.yaml``). It stays thin: it validates ``params.yaml``, seeds,
+limits thread pools, imports only the stage it runs and calls that module's ``run``. A
+:class:`~.errors.PipelineError` becomes one ``error:`` line per
+problem on stderr and an exit code (1: bad data, 2: bad params), never a traceback wall.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+from pathlib import Path
+
+from threadpoolctl import threadpool_limits
+
+from .config import Paths, load_params, params_schema
+from .errors import PipelineError
+from .seeding import seed_everything, thread_limit
+
+# Stage name (as in dvc.yaml and the module file name) -> one-line help. Modules load on demand.
+STAGES = {
+    "ingest": "write the raw dataset from the configured source",
+    "featurize": "turn raw data into model-ready features",
+    "split": "fix the stratified train/test split",
+    "train": "fit the model and the baseline",
+    "evaluate": "score both on the test rows; write metrics and plots",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """One sub-command per stage, plus ``schema``."""
+    parser = argparse.ArgumentParser(
+        prog=f"python -m {__package__}",
+        description="Run one stage of the DVC pipeline (normally through `dvc repro`).",
+    )
+    parser.add_argument(
+        "--root", type=Path, default=Path("."), help="project folder holding dvc.yaml (default: .)"
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for stage, summary in STAGES.items():
+        commands.add_parser(stage, help=summary)
+    commands.add_parser("schema", help="print the JSON Schema of params.yaml")
+    return parser
+
+
+def run_stage(stage: str, paths: Paths) -> None:
+    """Validate params, seed, and run ``stage`` under the pinned thread limit."""
+    params = load_params(paths.params)
+    module = importlib.import_module(f"{__package__}.{stage}")
+    seed_everything(params.seed)
+    with threadpool_limits(limits=thread_limit()):
+        module.run(params, paths)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; returns the process exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "schema":
+            print(json.dumps(params_schema(), indent=2, sort_keys=True))
+        else:
+            run_stage(args.command, Paths(args.root))
+    except PipelineError as error:
+        for problem in error.problems:
+            print(f"error: {problem}", file=sys.stderr)
+        return error.exit_code
+    return 0

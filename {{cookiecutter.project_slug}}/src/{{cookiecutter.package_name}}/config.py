@@ -1,0 +1,210 @@
+"""Typed parameters and project paths: the one place stages learn what to read, write and use.
+
+``params.yaml`` is parsed into frozen pydantic models before any stage does work, so a typo or an
+out-of-range value fails at once with one line per problem. The models have no defaults: every value
+a stage uses is visible in ``params.yaml``, where DVC tracks it. ``params.schema.json`` is generated
+from these models (``python -m <package> schema``) for editors and reviewers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .errors import ParamsError
+
+PARAMS_FILE = "params.yaml"
+TARGET = "target"
+
+
+class _Section(BaseModel):
+    """A params section: every key required, unknown keys rejected, values immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+PositiveFloat = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+
+
+class DataParams(_Section):
+    """Where the raw data comes from."""
+
+    source: Literal["breast_cancer", "synthetic", "file"] = Field(
+        description="breast_cancer: bundled with scikit-learn; "
+        "synthetic: seeded sample of any size; file: a CSV in data/external/"
+    )
+    n_rows: int = Field(ge=10, le=10_000_000, description="Rows to draw when source is synthetic")
+    file: str = Field(
+        pattern=r"^[\w.-]+\.csv$", description="CSV file name inside data/external/ (source: file)"
+    )
+
+
+class FeaturizeParams(_Section):
+    """Row-wise feature transforms (nothing that learns from other rows, so no leakage)."""
+
+    log1p: list[str] = Field(description="Columns replaced by log(1 + x), renamed log1p_<col>")
+
+
+class SplitParams(_Section):
+    """How rows are held out for evaluation."""
+
+    test_size: float = Field(gt=0, lt=1, description="Share of rows in the test set")
+
+
+class LogisticRegressionParams(_Section):
+    """Standardised features and L2-regularised logistic regression."""
+
+    C: PositiveFloat = Field(le=1e6, description="Inverse regularisation strength")
+    max_iter: int = Field(ge=10, le=100_000)
+
+
+class RandomForestParams(_Section):
+    """A random forest; each tree is seeded from ``seed``."""
+
+    n_estimators: int = Field(ge=1, le=5_000)
+    max_depth: int | None = Field(ge=1, le=1_000, description="null grows trees fully")
+    min_samples_leaf: int = Field(ge=1, le=10_000)
+
+
+class HistGradientBoostingParams(_Section):
+    """Histogram gradient boosting."""
+
+    learning_rate: PositiveFloat = Field(le=1)
+    max_iter: int = Field(ge=1, le=10_000)
+    max_leaf_nodes: int = Field(ge=2, le=10_000)
+
+
+class ModelParams(_Section):
+    """Which model to train (``name``) and the hyperparameters of each choice."""
+
+    name: Literal["logistic_regression", "random_forest", "hist_gradient_boosting"]
+    logistic_regression: LogisticRegressionParams
+    random_forest: RandomForestParams
+    hist_gradient_boosting: HistGradientBoostingParams
+
+
+class BaselineParams(_Section):
+    """The dummy model every real model must beat."""
+
+    strategy: Literal["prior", "most_frequent", "stratified", "uniform"]
+
+
+class EvaluateParams(_Section):
+    """How predictions are scored."""
+
+    threshold: float = Field(
+        gt=0, lt=1, description="Probability at or above which a row is positive"
+    )
+
+
+class Params(_Section):
+    """Everything in ``params.yaml``."""
+
+    seed: int = Field(ge=0, le=2**32 - 1, description="The one seed: data sampling, split, models")
+    data: DataParams
+    featurize: FeaturizeParams
+    split: SplitParams
+    model: ModelParams
+    baseline: BaselineParams
+    evaluate: EvaluateParams
+
+
+def _location(loc: tuple[str | int, ...]) -> str:
+    return ".".join(str(part) for part in loc) or "(top level)"
+
+
+def parse_params(raw: object, source: str = PARAMS_FILE) -> Params:
+    """Validate already-loaded params; raise :class:`ParamsError` with one line per violation."""
+    try:
+        return Params.model_validate(raw)
+    except ValidationError as error:
+        problems = [
+            (
+                f"{source}: {_location(item['loc'])}: {item['msg']} (got {item['input']!r})"
+                if item["type"] != "missing"
+                else f"{source}: {_location(item['loc'])}: required key is missing"
+            )
+            for item in error.errors(include_url=False)
+        ]
+        raise ParamsError(problems) from None
+
+
+def load_params(path: Path) -> Params:
+    """Read and validate a params file."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+        reason = " ".join(str(error).split())
+        raise ParamsError([f"{path.name}: cannot be read as YAML: {reason}"]) from None
+    return parse_params(raw, path.name)
+
+
+def params_schema() -> dict:
+    """The JSON Schema of ``params.yaml``, derived from :class:`Params`."""
+    schema = Params.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    return schema
+
+
+@dataclass(frozen=True)
+class Paths:
+    """Every file the pipeline reads or writes, relative to the project root (``dvc.yaml``)."""
+
+    root: Path
+
+    def __truediv__(self, relative: str) -> Path:
+        return self.root / relative
+
+    @property
+    def params(self) -> Path:
+        """The params file."""
+        return self / PARAMS_FILE
+
+    @property
+    def external(self) -> Path:
+        """Folder for your own input files (``data.source: file``)."""
+        return self / "data/external"
+
+    @property
+    def raw(self) -> Path:
+        """Output of ``ingest``."""
+        return self / "data/raw/dataset.csv"
+
+    @property
+    def features(self) -> Path:
+        """Output of ``featurize``."""
+        return self / "data/features/features.csv"
+
+    @property
+    def split(self) -> Path:
+        """Output of ``split``: one line per feature row, ``train`` or ``test``."""
+        return self / "data/split/split.csv"
+
+    @property
+    def model(self) -> Path:
+        """The trained model (skops format, loaded with an explicit list of trusted types)."""
+        return self / "models/model.skops"
+
+    @property
+    def baseline(self) -> Path:
+        """The baseline model."""
+        return self / "models/baseline.skops"
+
+    @property
+    def metrics(self) -> Path:
+        """Evaluation metrics of the model and the baseline."""
+        return self / "reports/metrics.json"
+
+    @property
+    def predictions(self) -> Path:
+        """Test-set predictions of the model."""
+        return self / "reports/predictions.csv"
+
+    @property
+    def plots(self) -> Path:
+        """Curve data for DVC plots (ROC and precision-recall, model and baseline)."""
+        return self / "reports/plots"

@@ -1,0 +1,28 @@
+"""Errors a person can act on, each carrying one line per problem and the exit code the CLI returns.
+
+The exit code tells apart what went wrong: bad data (1), bad params (2).
+"""
+
+from __future__ import annotations
+
+
+class PipelineError(Exception):
+    """A failure to report without a traceback: one line per problem."""
+
+    exit_code = 1
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = list(problems)
+
+
+class DataError(PipelineError):
+    """Input data that a stage cannot use."""
+
+    exit_code = 1
+
+
+class ParamsError(PipelineError):
+    """``params.yaml`` breaks its schema."""
+
+    exit_code = 2

@@ -1,0 +1,55 @@
+"""Stage ``train``: fit the chosen model and the baseline on the training rows.
+
+Both are seeded from ``seed``. The baseline (a dummy classifier) is the bar the model must clear;
+``evaluate`` scores both on the same held-out rows.
+"""
+
+from __future__ import annotations
+
+from sklearn.base import ClassifierMixin
+from sklearn.dummy import DummyClassifier
+from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from .artifacts import load_subset
+from .config import BaselineParams, ModelParams, Params, Paths
+from .model_files import save_model
+
+
+def build_model(params: ModelParams, seed: int) -> ClassifierMixin:
+    """An unfitted estimator for ``params.name``, seeded with ``seed``."""
+    if params.name == "random_forest":
+        forest = params.random_forest
+        return RandomForestClassifier(
+            n_estimators=forest.n_estimators,
+            max_depth=forest.max_depth,
+            min_samples_leaf=forest.min_samples_leaf,
+            random_state=seed,
+        )
+    if params.name == "hist_gradient_boosting":
+        boosting = params.hist_gradient_boosting
+        return HistGradientBoostingClassifier(
+            learning_rate=boosting.learning_rate,
+            max_iter=boosting.max_iter,
+            max_leaf_nodes=boosting.max_leaf_nodes,
+            random_state=seed,
+        )
+    logistic = params.logistic_regression
+    return make_pipeline(
+        StandardScaler(),
+        LogisticRegression(C=logistic.C, max_iter=logistic.max_iter, random_state=seed),
+    )
+
+
+def build_baseline(params: BaselineParams, seed: int) -> DummyClassifier:
+    """An unfitted dummy classifier."""
+    return DummyClassifier(strategy=params.strategy, random_state=seed)
+
+
+def run(params: Params, paths: Paths) -> None:
+    """Fit and save the model and the baseline."""
+    features, labels = load_subset(paths, "train")
+    save_model(build_model(params.model, params.seed).fit(features, labels), paths.model)
+    save_model(build_baseline(params.baseline, params.seed).fit(features, labels), paths.baseline)

@@ -1,0 +1,90 @@
+"""The params contract: the shipped params pass, broken ones fail with one line per problem."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+from {{ cookiecutter.package_name }}.config import load_params, params_schema, parse_params
+from {{ cookiecutter.package_name }}.errors import ParamsError
+
+ROOT = Path(__file__).resolve().parents[1]
+SHIPPED = yaml.safe_load((ROOT / "params.yaml").read_text(encoding="utf-8"))
+
+
+def broken(path: str, value: object) -> dict:
+    """The shipped params with the dotted ``path`` set to ``value`` (``...`` deletes it)."""
+    raw = copy.deepcopy(SHIPPED)
+    *parents, leaf = path.split(".")
+    section = raw
+    for key in parents:
+        section = section[key]
+    if value is ...:
+        del section[leaf]
+    else:
+        section[leaf] = value
+    return raw
+
+
+def test_shipped_params_are_valid(params):
+    assert params.split.test_size == SHIPPED["split"]["test_size"]
+    assert params.model.name in params.model.model_dump()
+
+
+def test_committed_schema_matches_the_models():
+    committed = json.loads((ROOT / "params.schema.json").read_text(encoding="utf-8"))
+    assert (
+        committed == params_schema()
+    ), "run: python -m {{ cookiecutter.package_name }} schema > params.schema.json"
+
+
+def test_json_schema_accepts_the_shipped_params():
+    jsonschema.validate(SHIPPED, params_schema())
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "expected"),
+    [
+        ("seed", -1, "seed: Input should be greater than or equal to 0"),
+        ("seed", "42", "seed: Input should be a valid integer"),
+        ("split.test_size", 1.5, "split.test_size: Input should be less than 1"),
+        ("split.test_size", 0, "split.test_size: Input should be greater than 0"),
+        ("model.name", "svm", "model.name: Input should be 'logistic_regression'"),
+        ("model.random_forest.n_estimators", 0, "model.random_forest.n_estimators"),
+        ("data.source", "s3", "data.source: Input should be 'breast_cancer'"),
+        ("baseline.strategy", ..., "baseline.strategy: required key is missing"),
+        ("evaluate.thresh", 0.5, "evaluate.thresh: Extra inputs are not permitted"),
+    ],
+)
+def test_each_violation_is_one_line_naming_the_key(path, value, expected):
+    with pytest.raises(ParamsError) as caught:
+        parse_params(broken(path, value))
+    assert len(caught.value.problems) == 1
+    assert caught.value.problems[0].startswith(f"params.yaml: {expected}")
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(broken(path, value), params_schema())
+
+
+def test_several_violations_are_all_reported():
+    raw = broken("seed", -1)
+    raw["split"]["test_size"] = 2
+    with pytest.raises(ParamsError) as caught:
+        parse_params(raw)
+    assert [line.split(":")[1].strip() for line in caught.value.problems] == [
+        "seed",
+        "split.test_size",
+    ]
+
+
+def test_unreadable_params_file_is_one_line(tmp_path):
+    path = tmp_path / "params.yaml"
+    path.write_text("seed: [unclosed\n", encoding="utf-8")
+    with pytest.raises(ParamsError) as caught:
+        load_params(path)
+    assert len(caught.value.problems) == 1
+    assert caught.value.problems[0].startswith("params.yaml: cannot be read as YAML")

@@ -1,0 +1,45 @@
+"""Stage ``evaluate``: metrics are right on known cases and never NaN."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+from {{ cookiecutter.package_name }}.artifacts import to_json_text
+from {{ cookiecutter.package_name }}.evaluate import curves, score
+
+LABELS = np.array([0, 0, 1, 1])
+
+
+def test_perfect_ranking_scores_one():
+    result = score(LABELS, np.array([0.1, 0.2, 0.8, 0.9]), 0.5)
+    for name in ("accuracy", "f1", "roc_auc", "average_precision"):
+        assert result[name] == 1.0
+
+
+def test_threshold_decides_the_predicted_class():
+    probability = np.array([0.1, 0.6, 0.7, 0.9])
+    assert score(LABELS, probability, 0.5)["precision"] == pytest.approx(2 / 3)
+    assert score(LABELS, probability, 0.65)["precision"] == 1.0
+
+
+def test_constant_predictions_give_finite_metrics():
+    result = score(LABELS, np.full(4, 0.3), 0.5)
+    assert all(math.isfinite(value) for value in result.values())
+    assert result["roc_auc"] == 0.5
+    assert result["f1"] == 0.0
+
+
+def test_curves_are_finite_json():
+    points = curves(LABELS, np.array([0.1, 0.4, 0.35, 0.8]))
+    json.loads(to_json_text(points))
+    assert points["roc"][0] == {"fpr": 0.0, "tpr": 0.0}
+    assert points["roc"][-1] == {"fpr": 1.0, "tpr": 1.0}
+
+
+def test_nan_never_reaches_a_report():
+    with pytest.raises(ValueError):
+        to_json_text({"accuracy": float("nan")})

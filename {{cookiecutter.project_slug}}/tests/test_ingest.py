@@ -1,0 +1,70 @@
+"""Stage ``ingest``: the bundled data, the synthetic source and files a user might hand over."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from {{ cookiecutter.package_name }} import ingest
+from {{ cookiecutter.package_name }}.config import TARGET
+from {{ cookiecutter.package_name }}.errors import DataError
+
+
+def test_bundled_data_has_snake_case_columns_and_malignant_as_one():
+    frame = ingest.breast_cancer()
+    assert frame.shape == (569, 31)
+    assert frame.columns[-1] == TARGET
+    assert all(name == name.lower() and " " not in name for name in frame.columns)
+    assert frame[TARGET].value_counts().to_dict() == {0: 357, 1: 212}
+
+
+def test_synthetic_data_has_the_bundled_columns_and_is_seeded():
+    first, again = ingest.synthetic(500, 0), ingest.synthetic(500, 0)
+    other = ingest.synthetic(500, 1)
+    assert list(first.columns) == list(ingest.breast_cancer().columns)
+    assert len(first) == 500
+    assert first.equals(again)
+    assert not first.equals(other)
+    assert (first.drop(columns=TARGET).to_numpy() >= 0).all()
+    assert set(first[TARGET]) == {0, 1}
+
+
+def test_synthetic_classes_look_like_the_real_ones():
+    real, fake = ingest.breast_cancer(), ingest.synthetic(20_000, 7)
+    assert abs(fake[TARGET].mean() - real[TARGET].mean()) < 0.02
+    ratio = (
+        fake.groupby(TARGET)["mean_radius"].median() / real.groupby(TARGET)["mean_radius"].median()
+    )
+    assert np.allclose(ratio, 1, atol=0.05)
+
+
+def test_file_source_reads_a_csv_from_the_external_folder(tmp_path, params):
+    ingest.breast_cancer().head(50).to_csv(tmp_path / "mine.csv", index=False)
+    data = params.data.model_copy(update={"source": "file", "file": "mine.csv"})
+    assert len(ingest.load(data, 0, tmp_path)) == 50
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "the file is empty"),
+        (b"a,b,target\n", "a header but no data rows"),
+        (b"a,target\n\xff\xfe,1\n", "not UTF-8 text (byte 0xff at offset"),
+        (b"a;b;target\n1;2;0\n", "delimited by something other than ','"),
+        (b"a,b\n1,2\n", "no 'target' column (columns: a, b)"),
+        (b'a,target\n"unterminated,1\n', "not a well-formed CSV file"),
+    ],
+)
+def test_bad_user_files_fail_with_one_clear_line(tmp_path, content, message):
+    path = tmp_path / "data.csv"
+    path.write_bytes(content)
+    with pytest.raises(DataError) as caught:
+        ingest.read_user_csv(path)
+    assert len(caught.value.problems) == 1
+    assert message in caught.value.problems[0]
+    assert "\n" not in caught.value.problems[0]
+
+
+def test_missing_user_file_is_reported(tmp_path):
+    with pytest.raises(DataError, match="file not found"):
+        ingest.read_user_csv(tmp_path / "absent.csv")

@@ -1,0 +1,84 @@
+"""The pipeline's wiring: one name per stage everywhere, and dependencies that tell the truth.
+
+A stage that reads code or params it does not declare in ``dvc.yaml`` would not rerun when they
+change, and ``dvc repro`` would report stale results as up to date.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+import yaml
+
+from {{ cookiecutter.package_name }}.cli import STAGES
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = "{{ cookiecutter.package_name }}"
+SOURCE = ROOT / "src" / PACKAGE
+PIPELINE = yaml.safe_load((ROOT / "dvc.yaml").read_text(encoding="utf-8"))["stages"]
+
+
+def project_imports(module: str) -> set[str]:
+    """Modules of this package that ``module`` imports directly (relative imports)."""
+    tree = ast.parse((SOURCE / f"{module}.py").read_text(encoding="utf-8"))
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.level == 1 and node.module:
+            found.add(node.module.split(".")[0])
+    return found
+
+
+def import_closure(module: str) -> set[str]:
+    """``module`` and every project module it reaches through imports."""
+    seen, pending = set(), [module]
+    while pending:
+        current = pending.pop()
+        if current not in seen:
+            seen.add(current)
+            pending.extend(project_imports(current))
+    return seen
+
+
+def test_stage_names_agree_across_dvc_yaml_cli_and_modules():
+    modules = {path.stem for path in SOURCE.glob("*.py")}
+    assert list(PIPELINE) == list(STAGES)
+    assert set(STAGES) <= modules
+    for name, stage in PIPELINE.items():
+        assert stage["cmd"] == f"python -m {PACKAGE} {name}"
+
+
+@pytest.mark.parametrize("stage", list(STAGES))
+def test_stage_declares_exactly_the_code_it_imports(stage):
+    declared = {
+        Path(dep).stem for dep in PIPELINE[stage]["deps"] if dep.startswith(f"src/{PACKAGE}/")
+    }
+    assert declared == import_closure(stage)
+
+
+def params_read_by_run(module: str) -> set[str]:
+    """Top-level params keys the module's ``run(params, paths)`` reads (``params.<key>``)."""
+    tree = ast.parse((SOURCE / f"{module}.py").read_text(encoding="utf-8"))
+    run = next(
+        node for node in tree.body if isinstance(node, ast.FunctionDef) and node.name == "run"
+    )
+    return {
+        node.attr
+        for node in ast.walk(run)
+        if isinstance(node, ast.Attribute)
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "params"
+    }
+
+
+@pytest.mark.parametrize("stage", list(STAGES))
+def test_stage_declares_exactly_the_params_it_reads(stage, params):
+    declared = set(PIPELINE[stage].get("params", []))
+    assert declared == params_read_by_run(stage)
+    assert declared <= set(params.model_dump())
+
+
+def test_import_closure_follows_imports_transitively():
+    assert {"config", "errors"} <= import_closure("artifacts")
+    assert "model_files" not in import_closure("featurize")

@@ -1,0 +1,68 @@
+"""Stage ``train`` and model files: seeded fits, stable bytes, safe loading, finite outputs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import BaseEstimator
+from skops.io.exceptions import UntrustedTypesFoundException
+
+from {{ cookiecutter.package_name }}.config import TARGET
+from {{ cookiecutter.package_name }}.ingest import breast_cancer
+from {{ cookiecutter.package_name }}.model_files import load_model, model_bytes, save_model
+from {{ cookiecutter.package_name }}.train import build_baseline, build_model
+
+MODELS = ["logistic_regression", "random_forest", "hist_gradient_boosting"]
+DATA = breast_cancer()
+FEATURES, LABELS = DATA.drop(columns=TARGET), DATA[TARGET]
+
+
+def fitted(params, name: str, seed: int, features: pd.DataFrame = FEATURES):
+    """A model of kind ``name`` fitted on ``features``."""
+    model_params = params.model.model_copy(update={"name": name})
+    return build_model(model_params, seed).fit(features, LABELS)
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_same_seed_gives_byte_identical_model_files(params, name):
+    assert model_bytes(fitted(params, name, 3)) == model_bytes(fitted(params, name, 3))
+
+
+def test_seed_reaches_the_model(params):
+    assert model_bytes(fitted(params, "random_forest", 0)) != model_bytes(
+        fitted(params, "random_forest", 1)
+    )
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_model_files_round_trip_every_model_kind(params, name, tmp_path):
+    model = fitted(params, name, 0)
+    save_model(model, tmp_path / "model.skops")
+    loaded = load_model(tmp_path / "model.skops")
+    np.testing.assert_array_equal(loaded.predict_proba(FEATURES), model.predict_proba(FEATURES))
+
+
+class Unvetted(BaseEstimator):
+    """A type skops has never been told to trust."""
+
+
+def test_loading_refuses_types_nobody_trusted(tmp_path):
+    save_model(Unvetted(), tmp_path / "odd.skops")
+    with pytest.raises(UntrustedTypesFoundException):
+        load_model(tmp_path / "odd.skops")
+
+
+def test_baseline_ignores_features(params):
+    baseline = build_baseline(params.baseline, 0).fit(FEATURES, LABELS)
+    probabilities = baseline.predict_proba(FEATURES)
+    assert np.unique(probabilities, axis=0).shape[0] == 1
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_extreme_but_valid_inputs_give_finite_probabilities(params, name):
+    scaled = FEATURES * 1e6
+    scaled["constant"] = 1.0
+    probabilities = fitted(params, name, 0, scaled).predict_proba(scaled)
+    assert np.isfinite(probabilities).all()
+    assert np.allclose(probabilities.sum(axis=1), 1)
