@@ -8,6 +8,7 @@ a Markdown table for docs/benchmarks.md; nothing here asserts a target (machines
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import shutil
@@ -36,6 +37,41 @@ def timed(command: list[str | Path], cwd: Path, env: dict[str, str]) -> float:
     return elapsed
 
 
+PEAK_RSS = (
+    "import resource, subprocess, sys; code = subprocess.run(sys.argv[1:]).returncode; "
+    "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); sys.exit(code)"
+)
+
+
+def timed_with_memory(command: list[str | Path], cwd: Path, env: dict[str, str]) -> tuple[float, float]:
+    """Seconds and peak resident memory (MB, largest process of the tree) of one run (Linux)."""
+    start = time.perf_counter()
+    result = subprocess.run(
+        [sys.executable, "-c", PEAK_RSS, *map(str, command)],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    elapsed = time.perf_counter() - start
+    if result.returncode:
+        sys.exit(f"{' '.join(map(str, command))} failed:\n{result.stdout}\n{result.stderr}")
+    return elapsed, int(result.stderr.strip().splitlines()[-1]) / 1024
+
+
+def use_synthetic_rows(project: Path, rows: int) -> None:
+    """Point the project's params at ``rows`` synthetic rows."""
+    params = project / "params.yaml"
+    text = params.read_text(encoding="utf-8")
+    text = text.replace("source: breast_cancer", "source: synthetic")
+    lines = [
+        f"  n_rows: {rows}  # rows drawn when source is synthetic" if line.startswith("  n_rows:") else line
+        for line in text.splitlines()
+    ]
+    params.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
 def median_of(runs: int, command, cwd, env, before=None) -> float:
     """Median seconds over ``runs`` runs; ``before`` resets state ahead of each run."""
     samples = []
@@ -50,6 +86,13 @@ def main() -> None:
     """Measure and print."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=5, help="runs per figure (default 5)")
+    parser.add_argument(
+        "--sizes",
+        type=int,
+        nargs="*",
+        default=[10, 100_000, 1_000_000],
+        help="synthetic row counts for the scale figures (default: 10 100000 1000000)",
+    )
     args = parser.parse_args()
     env = dict(os.environ)
     cookiecutter = tasks.venv_executable(tasks.VENV, "cookiecutter")
@@ -99,12 +142,41 @@ def main() -> None:
                 "60 s",
             )
         )
+        scale = []
+        package = json.loads((project / ".cookiecutter.json").read_text())["package_name"]
+        for rows in args.sizes:
+            use_synthetic_rows(project, rows)
+            runs = 1 if rows >= 1_000_000 else min(args.runs, 3)
+            end_to_end = [
+                timed_with_memory([python, "-m", "dvc", "repro", "--force"], project, project_env)
+                for _ in range(runs)
+            ]
+            gates = [
+                timed_with_memory([python, "-m", package, "validate", name], project, project_env)
+                for name in ("raw", "features")
+                for _ in range(runs)
+            ]
+            scale.append(
+                (
+                    rows,
+                    statistics.median(seconds for seconds, _ in end_to_end),
+                    max(memory for _, memory in end_to_end),
+                    statistics.median(seconds for seconds, _ in gates),
+                    max(memory for _, memory in gates),
+                )
+            )
     print(f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}")
     print(f"Median of {args.runs} runs (test suite: {max(1, args.runs // 2)}), whole processes.\n")
     print("| What | Seconds | Target |")
     print("| --- | ---: | ---: |")
     for what, seconds, target in rows:
         print(f"| {what} | {seconds:.2f} | ≤ {target} |")
+    print("\nSynthetic rows (`data.source: synthetic`), gates included. Target at 1M rows: end to end")
+    print("≤ 60 s, peak RSS ≤ 2 GB. Gate: one `validate` stage as a whole process (median of both).\n")
+    print("| Rows | End to end (s) | Peak RSS (MB) | One gate (s) | Gate peak RSS (MB) |")
+    print("| ---: | ---: | ---: | ---: | ---: |")
+    for rows, seconds, memory, gate_seconds, gate_memory in scale:
+        print(f"| {rows:,} | {seconds:.1f} | {memory:.0f} | {gate_seconds:.1f} | {gate_memory:.0f} |")
 
 
 if __name__ == "__main__":

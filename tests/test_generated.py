@@ -16,8 +16,11 @@ import pytest
 import yaml
 
 from tests.conftest import run
+from tests.test_variants import IDS
+from tests.test_variants import VARIANTS as VARIANTS_OF_EVERY_OPTION
 
 pytestmark = pytest.mark.slow
+STAGES = ["ingest", "validate@raw", "featurize", "validate@features", "split", "train", "evaluate"]
 VARIANTS = {
     "default": {},
     "other": {
@@ -38,10 +41,21 @@ def project(request, bake, locked_env) -> Path:
     return path
 
 
+def declared_outputs(project: Path) -> list[str]:
+    """Every output ``dvc.yaml`` declares, ``foreach`` stages expanded."""
+    stages = yaml.safe_load((project / "dvc.yaml").read_text(encoding="utf-8"))["stages"]
+    outs = []
+    for stage in stages.values():
+        for key in stage.get("foreach", [None]):
+            for out in stage["do"]["outs"] if key else stage["outs"]:
+                name = next(iter(out)) if isinstance(out, dict) else out
+                outs.append(name.replace("${key}", key) if key else name)
+    return outs
+
+
 def output_fingerprint(project: Path) -> dict[str, str]:
     """SHA-256 of every file under every output ``dvc.yaml`` declares."""
-    stages = yaml.safe_load((project / "dvc.yaml").read_text(encoding="utf-8"))["stages"]
-    outs = [next(iter(out)) if isinstance(out, dict) else out for s in stages.values() for out in s["outs"]]
+    outs = declared_outputs(project)
     fingerprint = {}
     for out in outs:
         path = project / out
@@ -63,7 +77,7 @@ def differences(first: dict[str, str], second: dict[str, str]) -> list[str]:
         ["black", "--check", "."],
         ["isort", "--check-only", "."],
         ["flake8"],
-        ["pylint", "src", "tests"],
+        ["pylint", "src", "tests", "docs"],
     ],
     ids=lambda command: command[0],
 )
@@ -94,7 +108,7 @@ def test_pipeline_runs_then_does_nothing_then_reruns_byte_identically(project, l
 
     forced = locked_env(project, "dvc", "repro", "--force")
     assert forced.returncode == 0, forced.stdout + forced.stderr
-    assert forced.stdout.count("Running stage") == len(yaml.safe_load((project / "dvc.yaml").read_text())["stages"])
+    assert forced.stdout.count("Running stage") == len(STAGES)
     assert differences(fingerprint, output_fingerprint(project)) == []
     assert (project / "dvc.lock").read_bytes() == lock_before
 
@@ -110,3 +124,31 @@ def test_fingerprint_comparison_detects_a_changed_output(project, locked_env):
         assert differences(fingerprint, output_fingerprint(project)) == ["reports/metrics.json"]
     finally:
         metrics.write_bytes(original)
+
+
+GATES_ON_EMBEDDED_DATA = """
+import json, sys
+from pathlib import Path
+from {package} import ingest, validate
+from {package}.config import load_params
+from {package}.featurize import featurize
+params = load_params(Path("params.yaml"))
+raw = ingest.breast_cancer()
+features = featurize(raw, params.featurize)
+for name, frame in (("raw", raw), ("features", features)):
+    spec = json.loads(Path("expectations", name + ".json").read_text(encoding="utf-8"))
+    suite_name, expectations = validate.load_suite(Path("expectations", name + ".json"))
+    assert len(expectations) == len(spec["expectations"]) > 50, name
+    failed = [o for o in validate.check(frame, expectations) if not o["success"]]
+    assert failed == [], (name, failed)
+print("gates passed")
+"""
+
+
+@pytest.mark.parametrize("answers", VARIANTS_OF_EVERY_OPTION, ids=IDS)
+def test_every_variant_loads_its_suites_and_passes_its_gates(answers, bake, locked_env):
+    project = bake(**answers)
+    env = dict(locked_env.env, PYTHONPATH=str(project / "src"))
+    script = GATES_ON_EMBEDDED_DATA.format(package=answers["package_name"])
+    result = run([locked_env.python, "-c", script], project, env)
+    assert result.returncode == 0 and "gates passed" in result.stdout, result.stdout + result.stderr

@@ -7,6 +7,7 @@ DVC cache.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -17,7 +18,15 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 # What a pipeline run needs from the checkout: definition, params, code and the input folder.
-PIPELINE_FILES = ("dvc.yaml", "params.yaml", ".dvcignore", ".dvc/config", "src", "data/external")
+PIPELINE_FILES = (
+    "dvc.yaml",
+    "params.yaml",
+    ".dvcignore",
+    ".dvc/config",
+    "src",
+    "expectations",
+    "data/external",
+)
 
 
 def dvc(project: Path, *args: str) -> subprocess.CompletedProcess:
@@ -48,9 +57,23 @@ def copy_pipeline(destination: Path) -> Path:
     return destination
 
 
+def pipeline_stages(project: Path) -> dict[str, dict]:
+    """The stages of ``dvc.yaml``, ``foreach`` stages expanded and named as DVC names them
+    (``validate@raw``)."""
+    stages = yaml.safe_load((project / "dvc.yaml").read_text(encoding="utf-8"))["stages"]
+    expanded = {}
+    for name, stage in stages.items():
+        for key, item in stage.get("foreach", {}).items():
+            text = json.dumps(stage["do"]).replace("${key}", key).replace("${item}", item)
+            expanded[f"{name}@{key}"] = json.loads(text)
+        if "foreach" not in stage:
+            expanded[name] = stage
+    return expanded
+
+
 def declared_outputs(project: Path) -> list[Path]:
     """Every output path ``dvc.yaml`` declares, in file order."""
-    stages = yaml.safe_load((project / "dvc.yaml").read_text(encoding="utf-8"))["stages"]
+    stages = pipeline_stages(project)
     outs = [out for stage in stages.values() for out in stage.get("outs", [])]
     return [project / (next(iter(out)) if isinstance(out, dict) else out) for out in outs]
 

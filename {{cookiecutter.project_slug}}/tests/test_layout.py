@@ -13,11 +13,12 @@ import pytest
 import yaml
 
 from {{ cookiecutter.package_name }}.cli import STAGES
+from tests.runs import ROOT, pipeline_stages
 
-ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = "{{ cookiecutter.package_name }}"
 SOURCE = ROOT / "src" / PACKAGE
 PIPELINE = yaml.safe_load((ROOT / "dvc.yaml").read_text(encoding="utf-8"))["stages"]
+EXPANDED = pipeline_stages(ROOT)
 
 
 def project_imports(module: str) -> set[str]:
@@ -45,16 +46,16 @@ def test_stage_names_agree_across_dvc_yaml_cli_and_modules():
     modules = {path.stem for path in SOURCE.glob("*.py")}
     assert list(PIPELINE) == list(STAGES)
     assert set(STAGES) <= modules
-    for name, stage in PIPELINE.items():
-        assert stage["cmd"] == f"python -m {PACKAGE} {name}"
+    for name, stage in EXPANDED.items():
+        assert stage["cmd"] == f"python -m {PACKAGE} {name.replace('@', ' ')}"
 
 
-@pytest.mark.parametrize("stage", list(STAGES))
+@pytest.mark.parametrize("stage", list(EXPANDED))
 def test_stage_declares_exactly_the_code_it_imports(stage):
     declared = {
-        Path(dep).stem for dep in PIPELINE[stage]["deps"] if dep.startswith(f"src/{PACKAGE}/")
+        Path(dep).stem for dep in EXPANDED[stage]["deps"] if dep.startswith(f"src/{PACKAGE}/")
     }
-    assert declared == import_closure(stage)
+    assert declared == import_closure(stage.split("@")[0])
 
 
 def params_read_by_run(module: str) -> set[str]:
@@ -72,11 +73,24 @@ def params_read_by_run(module: str) -> set[str]:
     }
 
 
-@pytest.mark.parametrize("stage", list(STAGES))
+@pytest.mark.parametrize("stage", list(EXPANDED))
 def test_stage_declares_exactly_the_params_it_reads(stage, params):
-    declared = set(PIPELINE[stage].get("params", []))
-    assert declared == params_read_by_run(stage)
+    declared = set(EXPANDED[stage].get("params", []))
+    assert declared == params_read_by_run(stage.split("@")[0])
     assert declared <= set(params.model_dump())
+
+
+@pytest.mark.parametrize(
+    ("gate", "table", "consumer"),
+    [
+        ("raw", "data/raw/dataset.csv", "featurize"),
+        ("features", "data/features/features.csv", "split"),
+    ],
+)
+def test_each_gate_checks_its_table_and_guards_the_next_stage(gate, table, consumer):
+    stage = EXPANDED[f"validate@{gate}"]
+    assert {table, f"expectations/{gate}.json"} <= set(stage["deps"])
+    assert f"reports/validation/{gate}.json" in EXPANDED[consumer]["deps"]
 
 
 def test_import_closure_follows_imports_transitively():

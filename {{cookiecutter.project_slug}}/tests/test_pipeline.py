@@ -7,11 +7,14 @@ import json
 from pathlib import Path
 
 import pytest
+import yaml
 
+from {{ cookiecutter.package_name }} import ingest
 from {{ cookiecutter.package_name }}.config import Paths
 from tests.runs import changed, dvc, output_hashes
 
-pytestmark = pytest.mark.pipeline
+# One worker runs these in order and shares one pipeline run (see pytest-xdist's --dist loadgroup).
+pytestmark = [pytest.mark.pipeline, pytest.mark.xdist_group("pipeline")]
 REFERENCE = Path(__file__).parent / "reference" / "metrics.json"
 # Regression tolerance: about one flipped prediction on the bundled test set (143 rows).
 TOLERANCE = 0.01
@@ -70,3 +73,51 @@ def test_the_rerun_check_catches_a_changed_or_missing_output(pipeline_run):
     finally:
         pipeline_run.predictions.write_bytes(original)
     assert changed(before, output_hashes(pipeline_run.root)) == []
+
+
+def edit_params(run: Paths, change) -> bytes:
+    """Apply ``change`` to the run's params.yaml; return the original bytes for restoring."""
+    original = run.params.read_bytes()
+    values = yaml.safe_load(original)
+    change(values)
+    run.params.write_text(yaml.safe_dump(values, sort_keys=False), encoding="utf-8")
+    return original
+
+
+def test_params_that_break_the_schema_stop_the_first_stage(pipeline_run):
+    before = output_hashes(pipeline_run.root)
+    original = edit_params(pipeline_run, lambda values: values.update(seed=-1))
+    try:
+        result = dvc(pipeline_run.root, "repro")
+        assert result.returncode != 0
+        assert "error: params.yaml: seed: Input should be greater than or equal to 0" in (
+            result.stdout + result.stderr
+        )
+        after = output_hashes(pipeline_run.root)
+        assert set(changed(before, after)) <= {"data/raw/dataset.csv"}
+    finally:
+        pipeline_run.params.write_bytes(original)
+
+
+def test_bad_raw_data_stops_at_the_gate_and_leaves_downstream_untouched(pipeline_run):
+    before = output_hashes(pipeline_run.root)
+    corrupt = ingest.breast_cancer()
+    corrupt.loc[0, "mean_radius"] = -3.0
+    source = pipeline_run.external / "dataset.csv"
+    corrupt.to_csv(source, index=False)
+    original = edit_params(pipeline_run, lambda values: values["data"].update(source="file"))
+    try:
+        result = dvc(pipeline_run.root, "repro")
+        output = result.stdout + result.stderr
+        assert result.returncode != 0
+        assert "error: raw: expect_column_values_to_be_between on column 'mean_radius'" in output
+        assert "Running stage 'featurize'" not in output
+        touched = {
+            "data/raw/dataset.csv",
+            "reports/validation/raw.json",
+            "reports/validation/raw.html",
+        }
+        assert set(changed(before, output_hashes(pipeline_run.root))) <= touched
+    finally:
+        pipeline_run.params.write_bytes(original)
+        source.unlink()

@@ -1,7 +1,8 @@
 """How tables and reports are written and read back: canonical bytes, written atomically.
 
 DVC hashes outputs byte for byte, so the same results must always give the same bytes: CSV with
-a fixed column order, ``\\n`` line endings and shortest round-trip floats; JSON with sorted keys
+a fixed column order, ``\\n`` line endings, shortest round-trip floats and empty cells for missing
+values (written by Arrow, several times faster than pandas at a million rows); JSON with sorted keys
 and no NaN or Infinity. Each file is written to a temporary sibling and renamed into place, so a
 failing stage never leaves half a file behind.
 """
@@ -16,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow
+import pyarrow.csv
 
 from .config import TARGET, Paths
 
@@ -33,9 +36,10 @@ def atomic_path(path: Path) -> Iterator[Path]:
 
 
 def write_csv(frame: pd.DataFrame, path: Path) -> None:
-    """Write ``frame`` as UTF-8 CSV with ``\\n`` line endings and no index."""
+    """Write ``frame`` as UTF-8 CSV with ``\\n`` line endings and no index (RFC 4180 quoting)."""
+    table = pyarrow.Table.from_pandas(frame, preserve_index=False)
     with atomic_path(path) as temporary:
-        frame.to_csv(temporary, index=False, lineterminator="\n", encoding="utf-8")
+        pyarrow.csv.write_csv(table, temporary, pyarrow.csv.WriteOptions(quoting_style="needed"))
 
 
 def to_json_text(data: Any) -> str:

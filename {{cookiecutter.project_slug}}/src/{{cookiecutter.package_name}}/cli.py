@@ -3,7 +3,8 @@
 DVC calls it once per stage (see ``dvc.yaml``). It stays thin: it validates ``params.yaml``, seeds,
 limits thread pools, imports only the stage it runs and calls that module's ``run``. A
 :class:`~.errors.PipelineError` becomes one ``error:`` line per
-problem on stderr and an exit code (1: bad data, 2: bad params), never a traceback wall.
+problem on stderr and an exit code (1: bad data, 2: bad params, 3: broken expectation suite),
+never a traceback wall.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from .seeding import seed_everything, thread_limit
 # Stage name (as in dvc.yaml and the module file name) -> one-line help. Modules load on demand.
 STAGES = {
     "ingest": "write the raw dataset from the configured source",
+    "validate": "check a dataset (raw or features) against its expectation suite",
     "featurize": "turn raw data into model-ready features",
     "split": "fix the stratified train/test split",
     "train": "fit the model and the baseline",
@@ -41,18 +43,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for stage, summary in STAGES.items():
-        commands.add_parser(stage, help=summary)
+        command = commands.add_parser(stage, help=summary)
+        if stage == "validate":
+            command.add_argument("dataset", choices=("raw", "features"))
     commands.add_parser("schema", help="print the JSON Schema of params.yaml")
     return parser
 
 
-def run_stage(stage: str, paths: Paths) -> None:
+def run_stage(stage: str, paths: Paths, *arguments: str) -> None:
     """Validate params, seed, and run ``stage`` under the pinned thread limit."""
     params = load_params(paths.params)
     module = importlib.import_module(f"{__package__}.{stage}")
     seed_everything(params.seed)
     with threadpool_limits(limits=thread_limit()):
-        module.run(params, paths)
+        module.run(params, paths, *arguments)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -62,7 +66,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "schema":
             print(json.dumps(params_schema(), indent=2, sort_keys=True))
         else:
-            run_stage(args.command, Paths(args.root))
+            dataset = [args.dataset] if args.command == "validate" else []
+            run_stage(args.command, Paths(args.root), *dataset)
     except PipelineError as error:
         for problem in error.problems:
             print(f"error: {problem}", file=sys.stderr)

@@ -175,6 +175,16 @@ class Paths:
         return self / "data/raw/dataset.csv"
 
     @property
+    def expectations(self) -> Path:
+        """Folder of Great Expectations suites, one ``<dataset>.json`` per gate."""
+        return self / "expectations"
+
+    @property
+    def validation(self) -> Path:
+        """Output folder of the gates: ``<dataset>.json`` summaries, ``<dataset>.html`` reports."""
+        return self / "reports/validation"
+
+    @property
     def features(self) -> Path:
         """Output of ``featurize``."""
         return self / "data/features/features.csv"

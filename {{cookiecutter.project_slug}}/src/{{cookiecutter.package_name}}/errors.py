@@ -1,6 +1,7 @@
 """Errors a person can act on, each carrying one line per problem and the exit code the CLI returns.
 
-The exit code tells apart what went wrong: bad data (1), bad params (2).
+The exit code tells apart what went wrong: bad data (1), bad params (2), a broken expectation
+suite (3).
 """
 
 from __future__ import annotations
@@ -26,3 +27,9 @@ class ParamsError(PipelineError):
     """``params.yaml`` breaks its schema."""
 
     exit_code = 2
+
+
+class SuiteError(PipelineError):
+    """An expectation suite that cannot be used: unknown expectation, bad arguments, no notes."""
+
+    exit_code = 3

@@ -39,25 +39,28 @@ def breast_cancer() -> pd.DataFrame:
 def synthetic(n_rows: int, seed: int) -> pd.DataFrame:
     """Draw ``n_rows`` rows shaped like :func:`breast_cancer`, reproducibly from ``seed``.
 
-    Each class is a multivariate normal in ``log1p`` space, so values stay non-negative and keep the
-    real correlations; each column is rounded to about four significant digits, like the original.
+    Each class is a multivariate normal in ``log1p`` space, so values keep the real correlations;
+    values are clipped to each column's observed range and rounded to about four significant digits,
+    like the original, so samples of any size meet the raw data's expectation suite. Class counts
+    follow the real class balance exactly (at least two rows per class), so even 10 rows split.
     """
     reference = breast_cancer()
-    columns = reference.columns.drop(TARGET)
+    measurements = reference.drop(columns=TARGET)
     rng = np.random.default_rng(seed)
-    labels = rng.binomial(1, reference[TARGET].mean(), size=n_rows)
-    values = np.empty((n_rows, len(columns)))
+    positives = min(max(2, round(n_rows * reference[TARGET].mean())), n_rows - 2)
+    labels = rng.permutation(np.repeat([1, 0], [positives, n_rows - positives]))
+    values = np.empty((n_rows, measurements.shape[1]))
     for label in (0, 1):
-        logged = np.log1p(reference.loc[reference[TARGET] == label, columns].to_numpy())
-        chosen = labels == label
-        values[chosen] = rng.multivariate_normal(
-            logged.mean(axis=0), np.cov(logged, rowvar=False), size=int(chosen.sum())
+        logged = np.log1p(measurements[reference[TARGET] == label].to_numpy())
+        values[labels == label] = rng.multivariate_normal(
+            logged.mean(axis=0), np.cov(logged, rowvar=False), size=int((labels == label).sum())
         )
-    values = np.clip(np.expm1(values), 0.0, None)
-    scale = np.floor(np.log10(reference[columns].abs().median().to_numpy()))
-    frame = pd.DataFrame(values, columns=columns)
-    for column, decimals in zip(columns, (3 - scale).astype(int)):
-        frame[column] = frame[column].round(decimals)
+    frame = pd.DataFrame(
+        np.clip(np.expm1(values), measurements.min().to_numpy(), measurements.max().to_numpy()),
+        columns=measurements.columns,
+    )
+    magnitude = np.floor(np.log10(measurements.abs().median())).astype(int)
+    frame = frame.round((3 - magnitude).to_dict())
     frame[TARGET] = labels.astype("int64")
     return frame
 

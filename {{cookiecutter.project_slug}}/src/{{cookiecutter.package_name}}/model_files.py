@@ -20,6 +20,7 @@ from .artifacts import atomic_path
 
 # Types skops does not trust by default but our model choices need. Loading refuses anything else.
 TRUSTED_MODEL_TYPES = [
+    "numpy.dtype",
     "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
     "sklearn.tree._tree.Tree",
 ]

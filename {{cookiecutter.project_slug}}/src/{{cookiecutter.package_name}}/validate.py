@@ -1,0 +1,194 @@
+"""Stage ``validate``: the data gates, ``validate raw`` after ingest and ``validate features`` after
+featurize, each checking a table against its Great Expectations suite in ``expectations/``.
+
+A gate passes when no critical expectation fails; warnings are printed and kept in the summary but
+do not stop the run. The next stage depends on the gate's summary, so a failed gate stops
+``dvc repro`` before anything downstream runs and leaves earlier outputs as they were. The
+summary (``reports/validation/<name>.json``, a DVC metric) and the HTML report hold no timestamps,
+run ids or paths, so DVC sees the same data as the same result. Exit codes: 1 when the data break
+the suite, 3 when the suite itself is broken.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import warnings
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .artifacts import atomic_path, write_json
+from .config import Params, Paths
+from .errors import DataError, SuiteError
+from .gate_report import render_html
+
+DATASETS = ("raw", "features")
+
+
+def _great_expectations() -> Any:
+    """Import GX only where validation runs, quietly: no analytics, INFO logs or progress bars."""
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", r"module 'sre_\w+' is deprecated", DeprecationWarning)
+        import great_expectations  # pylint: disable=import-outside-toplevel
+
+    return great_expectations
+
+
+def load_suite(path: Path) -> tuple[str, list[Any]]:
+    """Read a suite file into GX expectations; any unknown type or bad argument is an error."""
+    gx = _great_expectations()
+    configuration = gx.expectations.expectation_configuration.ExpectationConfiguration
+    name = path.as_posix()
+    try:
+        spec = json.loads(path.read_text(encoding="utf-8"))
+        entries = spec["expectations"]
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise SuiteError([f"{name}: not a suite file ({error})"]) from None
+    expectations, problems = [], []
+    for number, entry in enumerate(entries, start=1):
+        label = f"{name}: expectation {number} ({entry.get('type', '?')})"
+        if not entry.get("notes"):
+            problems.append(f"{label}: has no notes saying why it exists")
+        try:
+            expectations.append(configuration(**entry).to_domain_obj())
+        except Exception as error:  # pylint: disable=broad-exception-caught  # GX raises many types
+            problems.append(f"{label}: {' '.join(str(error).split())}")
+    if problems:
+        raise SuiteError(problems)
+    suite = gx.ExpectationSuite(name=spec.get("name", path.stem), expectations=expectations)
+    if len(suite.expectations) != len(entries):
+        raise SuiteError([f"{name}: GX dropped {len(entries) - len(suite.expectations)} entries"])
+    return suite.name, expectations
+
+
+def _plain(value: Any) -> Any:
+    """JSON-safe copy of a GX result value: numpy scalars unwrapped, NaN as null, sets sorted."""
+    if isinstance(value, dict):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple, set)):
+        items = [_plain(item) for item in value]
+        return sorted(items, key=repr) if isinstance(value, set) else items
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value if isinstance(value, (str, int, float, bool, type(None))) else str(value)
+
+
+def _observed(result: Any, column: str | None, frame: pd.DataFrame) -> Any:
+    """What the data showed, in the shape that fits the expectation."""
+    if column is not None and column not in frame.columns:
+        return "column is missing"
+    if result.exception_info and result.exception_info.get("raised_exception"):
+        return f"could not run: {result.exception_info.get('exception_message')}"
+    details = result.result or {}
+    mismatched = (details.get("details") or {}).get("mismatched")
+    if mismatched:
+        return _plain(mismatched)
+    if details.get("observed_value") is not None:
+        return _plain(details["observed_value"])
+    counts = {
+        "unexpected_count": details.get("unexpected_count"),
+        "unexpected_percent": details.get("unexpected_percent"),
+        "examples": (details.get("partial_unexpected_list") or [])[:5] or None,
+    }
+    return _plain({key: value for key, value in counts.items() if value is not None}) or None
+
+
+def _key(configuration: Any) -> str:
+    """Identify an expectation by its content (suites validated in memory carry no ids)."""
+    content = configuration.to_json_dict()
+    content.pop("id", None)
+    content["kwargs"].pop("batch_id", None)
+    return json.dumps(content, sort_keys=True, default=str)
+
+
+def check(frame: pd.DataFrame, expectations: list[Any]) -> list[dict[str, Any]]:
+    """Validate ``frame``; one outcome per expectation, in suite order."""
+    gx = _great_expectations()
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = {"globally": False}
+    batch = (
+        context.data_sources.add_pandas("pipeline")
+        .add_dataframe_asset("table")
+        .add_batch_definition_whole_dataframe("whole")
+        .get_batch(batch_parameters={"dataframe": frame})
+    )
+    suite = gx.ExpectationSuite(name="gate", expectations=expectations)
+    results = {_key(result.expectation_config): result for result in batch.validate(suite).results}
+    outcomes = []
+    for expectation in suite.expectations:
+        result = results[_key(expectation.configuration)]
+        kwargs = expectation.configuration.kwargs
+        column = kwargs.get("column")
+        outcomes.append(
+            {
+                "expectation": expectation.expectation_type,
+                "column": column,
+                "severity": expectation.severity.value,
+                "success": bool(result.success),
+                "expected": _plain(
+                    {k: v for k, v in kwargs.items() if k not in {"column", "batch_id"}}
+                ),
+                "observed": _observed(result, column, frame),
+                "notes": expectation.notes,
+            }
+        )
+    return outcomes
+
+
+def summarize(dataset: str, frame: pd.DataFrame, outcomes: list[dict[str, Any]]) -> dict[str, Any]:
+    """The gate's deterministic summary: counts and every failed expectation."""
+    failures = [outcome for outcome in outcomes if not outcome["success"]]
+    failed = {
+        level: sum(outcome["severity"] == level for outcome in failures)
+        for level in ("critical", "warning", "info")
+    }
+    return {
+        "dataset": dataset,
+        "success": failed["critical"] == 0,
+        "rows": len(frame),
+        "columns": len(frame.columns),
+        "expectations": len(outcomes),
+        "passed": len(outcomes) - len(failures),
+        "failed": failed,
+        "failures": failures,
+    }
+
+
+def describe(dataset: str, failure: dict[str, Any]) -> str:
+    """One line a person can act on: which expectation, which column, what was observed."""
+    where = f" on column {failure['column']!r}" if failure["column"] else ""
+    observed = json.dumps(failure["observed"], ensure_ascii=False, sort_keys=True)
+    expected = json.dumps(failure["expected"], ensure_ascii=False, sort_keys=True)
+    return f"{dataset}: {failure['expectation']}{where}: observed {observed}; expected {expected}"
+
+
+def gate(dataset: str, frame: pd.DataFrame, suite_path: Path, report_dir: Path) -> dict[str, Any]:
+    """Validate, write the summary and report, print warnings; raise if a critical check failed."""
+    name, expectations = load_suite(suite_path)
+    summary = summarize(dataset, frame, check(frame, expectations))
+    summary["suite"] = name
+    write_json(summary, report_dir / f"{dataset}.json")
+    with atomic_path(report_dir / f"{dataset}.html") as temporary:
+        temporary.write_text(render_html(summary), encoding="utf-8", newline="\n")
+    for failure in summary["failures"]:
+        if failure["severity"] != "critical":
+            print(f"{failure['severity']}: {describe(dataset, failure)}")
+    if not summary["success"]:
+        raise DataError(
+            [describe(dataset, f) for f in summary["failures"] if f["severity"] == "critical"]
+        )
+    return summary
+
+
+def run(params: Params, paths: Paths, dataset: str) -> None:  # pylint: disable=unused-argument
+    """Gate ``dataset`` (``raw`` or ``features``)."""
+    table = {"raw": paths.raw, "features": paths.features}[dataset]
+    gate(dataset, pd.read_csv(table), paths.expectations / f"{dataset}.json", paths.validation)
