@@ -56,8 +56,9 @@ def ensure_tools() -> None:
         return
     run([sys.executable, "-m", "venv", "--clear", VENV])
     python = venv_executable(VENV, "python")
-    run([python, "-m", "pip", "install", "--quiet", "--upgrade", "pip"])
-    run([python, "-m", "pip", "install", "--quiet", "-r", REQUIREMENTS])
+    env = dict(os.environ, PIP_CACHE_DIR=str(CACHE / "pip"))
+    run([python, "-m", "pip", "install", "--quiet", "--upgrade", "pip"], env=env)
+    run([python, "-m", "pip", "install", "--quiet", "-r", REQUIREMENTS], env=env)
     stamp.write_text(digest, encoding="utf-8")
 
 
@@ -83,6 +84,14 @@ def tool_environment() -> dict[str, str]:
     )
     env = dict(os.environ)
     env.update(
+        # Tools that follow the XDG layout (pip, black, pylint, virtualenv, pre-commit, ...).
+        XDG_CACHE_HOME=str(CACHE / "xdg" / "cache"),
+        XDG_CONFIG_HOME=str(CACHE / "xdg" / "config"),
+        XDG_DATA_HOME=str(CACHE / "xdg" / "data"),
+        PIP_CACHE_DIR=str(CACHE / "pip"),
+        PYLINTHOME=str(CACHE / "pylint"),
+        VIRTUALENV_OVERRIDE_APP_DATA=str(CACHE / "virtualenv"),
+        PRE_COMMIT_HOME=str(CACHE / "pre-commit"),
         COOKIECUTTER_CONFIG=str(cookiecutter_config),
         POETRY_CACHE_DIR=str(CACHE / "poetry" / "cache"),
         POETRY_CONFIG_DIR=str(CACHE / "poetry" / "config"),

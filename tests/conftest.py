@@ -82,9 +82,13 @@ class LockedEnvironment:
         check = run([self.python, "-c", f"import {package}"], project, self.env)
         assert check.returncode == 0, result.stdout + result.stderr + check.stderr
 
-    def __call__(self, project: Path, *command: str):
-        """Run ``python -m <command>`` in ``project`` with this environment."""
-        return run([self.python, "-m", *command], project, self.env)
+    def __call__(self, project: Path, *command: str, path: list[Path] | None = None, **env: str):
+        """Run ``python -m <command>`` in ``project`` with this environment, ``path`` folders
+        first on PATH and ``env`` added."""
+        environment = dict(self.env, **env)
+        if path:
+            environment["PATH"] = os.pathsep.join([*map(str, path), environment["PATH"]])
+        return run([self.python, "-m", *command], project, environment)
 
 
 @pytest.fixture(scope="session")

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -20,7 +22,16 @@ from tests.test_variants import IDS
 from tests.test_variants import VARIANTS as VARIANTS_OF_EVERY_OPTION
 
 pytestmark = pytest.mark.slow
-STAGES = ["ingest", "validate@raw", "featurize", "validate@features", "split", "train", "evaluate"]
+STAGES = [
+    "ingest",
+    "validate@raw",
+    "featurize",
+    "validate@features",
+    "split",
+    "train",
+    "evaluate",
+    "manifest",
+]
 VARIANTS = {
     "default": {},
     "other": {
@@ -152,3 +163,75 @@ def test_every_variant_loads_its_suites_and_passes_its_gates(answers, bake, lock
     script = GATES_ON_EMBEDDED_DATA.format(package=answers["package_name"])
     result = run([locked_env.python, "-c", script], project, env)
     assert result.returncode == 0 and "gates passed" in result.stdout, result.stdout + result.stderr
+
+
+def interpreter(version: str) -> Path | None:
+    """A working Python ``version`` (3.x): on PATH, or installed by pyenv."""
+    candidates = [shutil.which(f"python{version}")]
+    pyenv = shutil.which("pyenv")
+    if pyenv:
+        root = subprocess.run([pyenv, "root"], capture_output=True, text=True, check=False)
+        versions = Path(root.stdout.strip()) / "versions"
+        candidates += sorted(versions.glob(f"{version}.*/bin/python{version}"), reverse=True)
+    probe = "import sys; print('%d.%d' % sys.version_info[:2])"
+    for candidate in filter(None, candidates):
+        answer = subprocess.run([candidate, "-c", probe], capture_output=True, text=True, check=False)
+        if answer.returncode == 0 and answer.stdout.strip() == version:
+            return Path(candidate)
+    return None
+
+
+@pytest.fixture(scope="module")
+def nox_legs(bake, locked_env):
+    """`nox -s reproduce-3.x reproduce-3.y` on a baked project: two legs, then the comparison."""
+    found = {version: interpreter(version) for version in ("3.11", "3.12", "3.13")}
+    pythons = [version for version, path in found.items() if path][:2]
+    assert len(pythons) == 2, f"two of Python 3.11-3.13 are needed, found {found}"
+    project = bake(project_name="Nox Legs")
+    locked_env.install(project)
+    assert run(["git", "init", "--quiet"], project).returncode == 0
+    sessions = [f"reproduce-{version}" for version in pythons]
+    folders = [found[version].parent for version in pythons]
+    result = locked_env(project, "nox", "--non-interactive", "-s", *sessions, path=folders)
+    return project, pythons, result
+
+
+def test_nox_reproduces_the_pipeline_identically_on_two_pythons(nox_legs):
+    project, pythons, result = nox_legs
+    report_file = project / "build" / "reproduce" / "compared" / "report.json"
+    assert result.returncode == 0 and report_file.is_file(), result.stdout[-3000:] + result.stderr[-3000:]
+    report = json.loads(report_file.read_text(encoding="utf-8"))
+    assert report["runs"] == [f"python-{version}" for version in pythons]
+    assert report["verdict"] == "identical", report["outputs"]
+    versions = report["environment_differences"]["python.version"]
+    assert [value.rsplit(".", 1)[0] for value in versions.values()] == pythons
+
+
+def test_a_deliberately_changed_output_makes_the_compare_fail(nox_legs, locked_env, tmp_path):
+    project, _, _ = nox_legs
+    legs = sorted((project / "build" / "reproduce" / "compared").glob("python-*"))
+    copies = [shutil.copytree(leg, tmp_path / leg.name) for leg in legs]
+    metrics = copies[1] / "reports" / "metrics.json"
+    values = json.loads(metrics.read_text(encoding="utf-8"))
+    values["model"]["accuracy"] -= 0.01
+    metrics.write_text(json.dumps(values), encoding="utf-8")
+    report = tmp_path / "report.json"
+    package = json.loads((project / ".cookiecutter.json").read_text())["package_name"]
+    result = locked_env(project, package, "compare", *map(str, copies), "--json", str(report))
+    assert result.returncode == 1, result.stdout + result.stderr
+    verdicts = json.loads(report.read_text(encoding="utf-8"))["outputs"]["reports/metrics.json"]
+    assert verdicts[copies[1].name]["verdict"] == "differs"
+
+
+def test_the_manifest_explains_a_forced_thread_difference(nox_legs, locked_env, tmp_path):
+    project, _, _ = nox_legs
+    package = json.loads((project / ".cookiecutter.json").read_text())["package_name"]
+    run_with_two_threads = locked_env(project, "dvc", "repro", OMP_NUM_THREADS="2")
+    assert run_with_two_threads.returncode == 0, run_with_two_threads.stdout + run_with_two_threads.stderr
+    leg = tmp_path / "two-threads"
+    assert locked_env(project, package, "collect", str(leg)).returncode == 0
+    reference = next((project / "build" / "reproduce" / "compared").glob("python-*"))
+    report = tmp_path / "report.json"
+    locked_env(project, package, "compare", str(reference), str(leg), "--json", str(report))
+    differences = json.loads(report.read_text(encoding="utf-8"))["environment_differences"]
+    assert differences["variables.OMP_NUM_THREADS"] == {reference.name: "1", leg.name: "2"}

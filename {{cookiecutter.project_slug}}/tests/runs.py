@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PIPELINE_FILES = (
     "dvc.yaml",
     "params.yaml",
+    "poetry.lock",
     ".dvcignore",
     ".dvc/config",
     "src",

@@ -29,6 +29,7 @@ STAGES = {
     "split": "fix the stratified train/test split",
     "train": "fit the model and the baseline",
     "evaluate": "score both on the test rows; write metrics and plots",
+    "manifest": "record where and how this run happened",
 }
 
 
@@ -47,6 +48,18 @@ def build_parser() -> argparse.ArgumentParser:
         if stage == "validate":
             command.add_argument("dataset", choices=("raw", "features"))
     commands.add_parser("schema", help="print the JSON Schema of params.yaml")
+    collect = commands.add_parser("collect", help="copy this run's manifest and compared outputs")
+    collect.add_argument("destination", type=Path)
+    compare = commands.add_parser("compare", help="judge runs from several environments")
+    compare.add_argument(
+        "runs", type=Path, nargs="+", help="run folders; the first is the reference"
+    )
+    compare.add_argument("--markdown", type=Path, help="append the Markdown report to this file")
+    compare.add_argument("--json", type=Path, help="write the JSON report to this file")
+    for command in (collect, compare):
+        command.add_argument(
+            "--policy", type=Path, help="tolerance policy (default: tolerance.yaml)"
+        )
     return parser
 
 
@@ -59,17 +72,29 @@ def run_stage(stage: str, paths: Paths, *arguments: str) -> None:
         module.run(params, paths, *arguments)
 
 
+def run_command(args: argparse.Namespace, paths: Paths) -> int:
+    """Run one parsed command; returns its exit code."""
+    if args.command == "schema":
+        print(json.dumps(params_schema(), indent=2, sort_keys=True))
+        return 0
+    if args.command in ("collect", "compare"):
+        from . import compare  # pylint: disable=import-outside-toplevel  # not a stage
+
+        policy = compare.load_policy(args.policy or paths.tolerance)
+        if args.command == "compare":
+            return compare.main(args.runs, policy, args.markdown, args.json)
+        compare.collect(paths, args.destination, policy)
+        return 0
+    run_stage(args.command, paths, *([args.dataset] if args.command == "validate" else []))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the process exit code."""
     args = build_parser().parse_args(argv)
     try:
-        if args.command == "schema":
-            print(json.dumps(params_schema(), indent=2, sort_keys=True))
-        else:
-            dataset = [args.dataset] if args.command == "validate" else []
-            run_stage(args.command, Paths(args.root), *dataset)
+        return run_command(args, Paths(args.root))
     except PipelineError as error:
         for problem in error.problems:
             print(f"error: {problem}", file=sys.stderr)
         return error.exit_code
-    return 0

@@ -215,6 +215,16 @@ class Paths:
         return self / "reports/predictions.csv"
 
     @property
+    def manifest(self) -> Path:
+        """Where and how the run happened (written by the last stage, ``manifest``)."""
+        return self / "reports/manifest.json"
+
+    @property
+    def tolerance(self) -> Path:
+        """How runs in different environments must agree (read by ``compare``)."""
+        return self / "tolerance.yaml"
+
+    @property
     def plots(self) -> Path:
         """Curve data for DVC plots (ROC and precision-recall, model and baseline)."""
         return self / "reports/plots"

@@ -14,26 +14,26 @@ from .config import TARGET, FeaturizeParams, Params, Paths
 from .errors import DataError
 
 
-def featurize(raw: pd.DataFrame, params: FeaturizeParams) -> pd.DataFrame:
+def featurize(raw: pd.DataFrame, settings: FeaturizeParams) -> pd.DataFrame:
     """Float64 features in the raw column order, ``log1p`` columns transformed and renamed, then
     the integer ``target`` last."""
     features = raw.drop(columns=TARGET)
     problems = [
         f"featurize.log1p: column {name!r} is not in the raw data"
-        for name in params.log1p
+        for name in settings.log1p
         if name not in features.columns
     ]
     problems += [
         f"featurize.log1p: column {name!r} has values of -1 or less, where log1p is not finite"
-        for name in params.log1p
+        for name in settings.log1p
         if name in features.columns and (features[name] <= -1).any()
     ]
     if problems:
         raise DataError(problems)
     features = features.astype("float64")
-    for name in params.log1p:
+    for name in settings.log1p:
         features[name] = np.log1p(features[name])
-    features = features.rename(columns={name: f"log1p_{name}" for name in params.log1p})
+    features = features.rename(columns={name: f"log1p_{name}" for name in settings.log1p})
     features[TARGET] = raw[TARGET].astype("int64")
     return features
 

@@ -3,14 +3,19 @@
 Thread counts must be fixed before numpy loads its BLAS, so :func:`pin_threads` runs when this
 package is imported (``python -m <package> ...`` always imports it first). Values
 already set in the environment win, so ``OMP_NUM_THREADS=4 dvc repro`` still works and is recorded.
+Python fixes its string-hash seed at start-up, so :func:`rerun_with_fixed_hash_seed` re-runs a
+command once under ``PYTHONHASHSEED=0`` when the variable is unset.
 """
 
 from __future__ import annotations
 
 import os
 import random
+import subprocess
+import sys
 
 THREADS = "1"
+HASH_SEED = "0"
 THREAD_VARIABLES = (
     "OMP_NUM_THREADS",
     "OPENBLAS_NUM_THREADS",
@@ -41,3 +46,14 @@ def seed_everything(seed: int) -> None:
 
     random.seed(seed)
     numpy.random.seed(seed)
+
+
+def rerun_with_fixed_hash_seed(package: str) -> int | None:
+    """Run ``python -m package <same arguments>`` under ``PYTHONHASHSEED=0`` and return its exit
+    code, unless a hash seed is already set (then return None and carry on in this process)."""
+    if os.environ.get("PYTHONHASHSEED"):
+        return None
+    command = [sys.executable, "-m", package, *sys.argv[1:]]
+    return subprocess.run(
+        command, env=dict(os.environ, PYTHONHASHSEED=HASH_SEED), check=False
+    ).returncode

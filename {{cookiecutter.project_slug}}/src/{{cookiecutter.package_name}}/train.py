@@ -21,25 +21,25 @@ from .config import BaselineParams, ModelParams, Params, Paths
 from .model_files import save_model
 
 
-def build_model(params: ModelParams, seed: int) -> ClassifierMixin:
-    """An unfitted estimator for ``params.name``, seeded with ``seed``."""
-    if params.name == "random_forest":
-        forest = params.random_forest
+def build_model(settings: ModelParams, seed: int) -> ClassifierMixin:
+    """An unfitted estimator for ``settings.name``, seeded with ``seed``."""
+    if settings.name == "random_forest":
+        forest = settings.random_forest
         return RandomForestClassifier(
             n_estimators=forest.n_estimators,
             max_depth=forest.max_depth,
             min_samples_leaf=forest.min_samples_leaf,
             random_state=seed,
         )
-    if params.name == "hist_gradient_boosting":
-        boosting = params.hist_gradient_boosting
+    if settings.name == "hist_gradient_boosting":
+        boosting = settings.hist_gradient_boosting
         return HistGradientBoostingClassifier(
             learning_rate=boosting.learning_rate,
             max_iter=boosting.max_iter,
             max_leaf_nodes=boosting.max_leaf_nodes,
             random_state=seed,
         )
-    logistic = params.logistic_regression
+    logistic = settings.logistic_regression
     return make_pipeline(
         SimpleImputer(strategy="median"),
         StandardScaler(),
@@ -47,9 +47,9 @@ def build_model(params: ModelParams, seed: int) -> ClassifierMixin:
     )
 
 
-def build_baseline(params: BaselineParams, seed: int) -> DummyClassifier:
+def build_baseline(settings: BaselineParams, seed: int) -> DummyClassifier:
     """An unfitted dummy classifier."""
-    return DummyClassifier(strategy=params.strategy, random_state=seed)
+    return DummyClassifier(strategy=settings.strategy, random_state=seed)
 
 
 def run(params: Params, paths: Paths) -> None:

@@ -1,0 +1,118 @@
+"""Nox sessions: reproduce the pipeline under every supported Python and compare the results.
+
+    nox -s reproduce         one leg per Python 3.11-3.13 found on this machine, then `compare`
+    nox -s reproduce-3.12    a single leg (then `compare` with whatever legs are waiting)
+    nox -s tests lint        the test suite per Python, and the pre-commit hooks
+
+Run Nox from this project's environment (`poetry run nox ...`); Poetry must be on PATH.
+
+A leg installs poetry.lock into its own virtualenv, copies the project (a Git repository) into
+a clean folder (no DVC cache, run-cache or earlier outputs), runs every stage with `dvc repro
+--force`, and collects the manifest and compared outputs into build/reproduce/legs/<python>. The
+`compare` session judges the waiting legs against tolerance.yaml, writes report.md and report.json,
+and moves the legs to build/reproduce/compared/, so every comparison sees only fresh legs.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import nox
+
+PYTHONS = ["3.11", "3.12", "3.13"]
+PACKAGE = "{{ cookiecutter.package_name }}"
+ROOT = Path(__file__).resolve().parent
+LEGS = ROOT / "build" / "reproduce" / "legs"
+COMPARED = ROOT / "build" / "reproduce" / "compared"
+# Numerics pinned for every leg (the package pins the same defaults; set here so they are explicit).
+PINNED = {"PYTHONHASHSEED": "0", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+
+nox.options.sessions = ["tests", "lint"]
+nox.options.error_on_missing_interpreters = False  # a Python that is not installed is skipped
+
+
+def install_locked(session: nox.Session, *options: str) -> None:
+    """Install exactly what poetry.lock pins (plus this project) into the session's virtualenv."""
+    env = {"VIRTUAL_ENV": session.virtualenv.location, "POETRY_VIRTUALENVS_CREATE": "false"}
+    session.run_install("poetry", "sync", "--compile", *options, external=True, env=env)
+
+
+def project_files() -> list[Path]:
+    """What Git would commit (tracked and new files, ignored ones left out), plus .git itself."""
+    listed = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return [Path(name) for name in listed.split("\0") if name and (ROOT / name).is_file()]
+
+
+def clean_copy(destination: Path) -> None:
+    """Copy the working tree without outputs, caches or virtualenvs."""
+    for name in project_files():
+        target = destination / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / name, target)
+    shutil.copytree(ROOT / ".git", destination / ".git")
+
+
+@nox.session(python=PYTHONS)
+def reproduce(session: nox.Session) -> None:
+    """Run the whole pipeline from scratch with this Python; collect outputs and manifest."""
+    install_locked(session, "--only", "main")
+    leg = LEGS / f"python-{session.python}"
+    shutil.rmtree(leg, ignore_errors=True)
+    env = dict(PINNED, DVC_NO_ANALYTICS="1")
+    with tempfile.TemporaryDirectory() as scratch:
+        copy = Path(scratch) / "project"
+        clean_copy(copy)
+        with session.chdir(copy):
+            session.run("python", "-m", "dvc", "repro", "--force", env=env)
+            session.run("python", "-m", PACKAGE, "collect", str(leg), env=env)
+    session.notify("compare")
+
+
+@nox.session(python=False)
+def compare(session: nox.Session) -> None:
+    """Judge the waiting legs against tolerance.yaml; fail unless all agree. Runs with the
+    interpreter that runs Nox (`poetry run nox ...` gives it this project's environment)."""
+    legs = sorted(LEGS.iterdir()) if LEGS.is_dir() else []
+    if not legs:
+        session.error("No legs to compare: run `nox -s reproduce` first.")
+    shutil.rmtree(COMPARED, ignore_errors=True)
+    COMPARED.mkdir(parents=True)
+    try:
+        session.run(
+            sys.executable,
+            "-m",
+            PACKAGE,
+            "compare",
+            *map(str, legs),
+            "--markdown",
+            str(COMPARED / "report.md"),
+            "--json",
+            str(COMPARED / "report.json"),
+        )
+    finally:
+        for leg in legs:
+            shutil.move(leg, COMPARED / leg.name)
+
+
+@nox.session(python=PYTHONS)
+def tests(session: nox.Session) -> None:
+    """Run the test suite against the locked environment."""
+    install_locked(session, "--with", "dev")
+    session.run("python", "-m", "pytest", *session.posargs, env=PINNED)
+
+
+@nox.session(python=PYTHONS[-1])
+def lint(session: nox.Session) -> None:
+    """Run every pre-commit hook on every file."""
+    install_locked(session, "--with", "dev")
+    session.run("pre-commit", "run", "--all-files", "--show-diff-on-failure")
