@@ -1,16 +1,17 @@
 """Nox sessions: reproduce the pipeline under every supported Python and compare the results.
 
-    nox -s reproduce         one leg per Python 3.11-3.13 found on this machine, then `compare`
-    nox -s reproduce-3.12    a single leg (then `compare` with whatever legs are waiting)
-    nox -s tests lint        the test suite per Python, and the pre-commit hooks
+    nox -s reproduce                          one leg per Python 3.11-3.13 found here, then compare
+    nox -s reproduce-3.11 reproduce-3.12      chosen legs (at least two), then compare
+    nox -s tests lint                         the test suite per Python, and the pre-commit hooks
 
 Run Nox from this project's environment (`poetry run nox ...`); Poetry must be on PATH.
 
-A leg installs poetry.lock into its own virtualenv, copies the project (a Git repository) into
-a clean folder (no DVC cache, run-cache or earlier outputs), runs every stage with `dvc repro
---force`, and collects the manifest and compared outputs into build/reproduce/legs/<python>. The
-`compare` session judges the waiting legs against tolerance.yaml, writes report.md and report.json,
-and moves the legs to build/reproduce/compared/, so every comparison sees only fresh legs.
+A leg installs poetry.lock into its own virtualenv, copies the project (a Git repository, without
+ignored files, so without DVC's cache and run-cache) into a temporary folder, runs every stage
+there with `dvc repro --force`, and collects the manifest and compared outputs into
+build/reproduce/legs/python-<version>. The `compare` session judges the waiting legs against
+tolerance.yaml (the first is the reference), writes report.md and report.json, and moves the legs
+to build/reproduce/compared/, so every comparison sees only fresh legs.
 """
 
 from __future__ import annotations
@@ -82,9 +83,12 @@ def reproduce(session: nox.Session) -> None:
 def compare(session: nox.Session) -> None:
     """Judge the waiting legs against tolerance.yaml; fail unless all agree. Runs with the
     interpreter that runs Nox (`poetry run nox ...` gives it this project's environment)."""
-    legs = sorted(LEGS.iterdir()) if LEGS.is_dir() else []
-    if not legs:
-        session.error("No legs to compare: run `nox -s reproduce` first.")
+    legs = sorted(path for path in LEGS.iterdir() if path.is_dir()) if LEGS.is_dir() else []
+    if len(legs) < 2:
+        session.error(
+            f"{len(legs)} leg(s) waiting in {LEGS}: a comparison needs two. Run two or more "
+            "reproduce sessions (`nox -s reproduce` runs one per Python found)."
+        )
     shutil.rmtree(COMPARED, ignore_errors=True)
     COMPARED.mkdir(parents=True)
     try:

@@ -13,10 +13,12 @@ from hypothesis import strategies as st
 
 from {{ cookiecutter.package_name }} import compare
 from {{ cookiecutter.package_name }}.cli import main
+from {{ cookiecutter.package_name }}.config import Paths
+from {{ cookiecutter.package_name }}.errors import DataError, ParamsError
 
 ROOT = Path(__file__).resolve().parents[1]
 POLICY = compare.load_policy(ROOT / "tolerance.yaml")
-EXACT = [name for name, rule in POLICY.items() if rule["check"] == "exact"]
+EXACT = [name for name, rule in POLICY.items() if rule.check == "exact"]
 METRIC_NAMES = ["accuracy", "f1", "roc_auc", "log_loss"]
 RUNS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -109,7 +111,7 @@ def test_label_agreement_is_graded_against_the_policy(tmp_path_factory, labels, 
     reference = make_run(root / "reference", metrics, labels)
     report = compare.compare([reference, make_run(root / "other", metrics, changed)], POLICY)
     agreement = 1 - flips / len(labels)
-    required = POLICY["reports/predictions.csv"]["min_agreement"]
+    required = POLICY["reports/predictions.csv"].min_agreement
     expected = "within tolerance" if agreement >= required else "differs"
     assert verdict_of(report, "reports/predictions.csv") == expected
 
@@ -193,3 +195,79 @@ def test_agreeing_runs_exit_zero_and_append_to_the_summary(tmp_path):
     assert main(["--root", str(ROOT), "compare", *runs, "--markdown", str(summary)]) == 0
     text = summary.read_text(encoding="utf-8")
     assert text.startswith("earlier step\n") and "IDENTICAL" in text
+
+
+def test_repeated_run_names_are_refused(tmp_path):
+    metrics = {"model": {"f1": 0.9}, "baseline": {"f1": 0.1}, "n_test": 3}
+    first = make_run(tmp_path / "a" / "out", metrics, [0, 1, 1])
+    second = make_run(tmp_path / "b" / "out", metrics, [0, 1, 1])
+    with pytest.raises(ParamsError, match="distinct names"):
+        compare.compare([first, second], POLICY)
+
+
+def test_repeated_prediction_keys_differ(tmp_path):
+    metrics = {"model": {"f1": 0.9}, "baseline": {"f1": 0.1}, "n_test": 3}
+    reference = make_run(tmp_path / "reference", metrics, [0, 1, 1])
+    other = make_run(tmp_path / "other", metrics, [0, 1, 1])
+    predictions = other / "reports" / "predictions.csv"
+    predictions.write_text(predictions.read_text() + "0,0,0,0.5\n", encoding="utf-8")
+    report = compare.compare([reference, other], POLICY)
+    assert verdict_of(report, "reports/predictions.csv") == "differs"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("outputs: {}\n", "outputs: Dictionary should have at least 1 item"),
+        ("outputs:\n  a.json: {check: numbers, rtol: -1}\n", "outputs.a.json.rtol"),
+        ("outputs:\n  a.json: {check: numbers, rtoll: 1.0e-3}\n", "outputs.a.json.rtoll"),
+        ("outputs:\n  a.csv: {check: labels}\n", "needs column and min_agreement"),
+        ("outputs:\n  a.csv: {check: similar}\n", "outputs.a.csv.check"),
+    ],
+)
+def test_a_bad_policy_is_refused_one_line_per_problem(tmp_path, text, message):
+    path = tmp_path / "tolerance.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ParamsError) as caught:
+        compare.load_policy(path)
+    assert len(caught.value.problems) == 1 and message in caught.value.problems[0]
+
+
+def test_scientific_notation_without_a_dot_is_a_number(tmp_path):
+    path = tmp_path / "tolerance.yaml"
+    path.write_text("outputs:\n  a.json: {check: numbers, rtol: 1e-3}\n", encoding="utf-8")
+    assert compare.load_policy(path)["a.json"].rtol == 1e-3
+
+
+@pytest.fixture(name="finished_run")
+def fixture_finished_run(tmp_path: Path) -> Paths:
+    """A project folder whose outputs match its manifest, as after ``dvc repro``."""
+    paths = Paths(tmp_path / "project")
+    recorded = {}
+    for name in POLICY:
+        (paths / name).parent.mkdir(parents=True, exist_ok=True)
+        (paths / name).write_text(f"content of {name}\n", encoding="utf-8")
+        recorded[name] = compare.md5_of(paths / name)
+    paths.manifest.write_text(json.dumps({"outputs": recorded}), encoding="utf-8")
+    return paths
+
+
+def test_collect_copies_the_manifest_and_content_compared_outputs(finished_run, tmp_path):
+    compare.collect(finished_run, tmp_path / "leg", POLICY)
+    leg = tmp_path / "leg"
+    copied = {path.relative_to(leg).as_posix() for path in leg.rglob("*") if path.is_file()}
+    expected = {"manifest.json"} | {name for name, rule in POLICY.items() if rule.check != "exact"}
+    assert copied == expected
+
+
+def test_collect_refuses_outputs_the_manifest_does_not_describe(finished_run, tmp_path):
+    (finished_run / EXACT[0]).write_text("edited after the run\n", encoding="utf-8")
+    with pytest.raises(DataError, match="differs from the manifest's record"):
+        compare.collect(finished_run, tmp_path / "leg", POLICY)
+
+
+def test_collect_refuses_a_folder_that_is_not_empty(finished_run, tmp_path):
+    (tmp_path / "leg").mkdir()
+    (tmp_path / "leg" / "old.json").write_text("{}", encoding="utf-8")
+    with pytest.raises(DataError, match="not empty"):
+        compare.collect(finished_run, tmp_path / "leg", POLICY)

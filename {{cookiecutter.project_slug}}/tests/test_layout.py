@@ -51,6 +51,11 @@ def test_stage_names_agree_across_dvc_yaml_cli_and_modules():
 
 
 @pytest.mark.parametrize("stage", list(EXPANDED))
+def test_every_stage_depends_on_the_locked_environment(stage):
+    assert "poetry.lock" in EXPANDED[stage]["deps"]
+
+
+@pytest.mark.parametrize("stage", list(EXPANDED))
 def test_stage_declares_exactly_the_code_it_imports(stage):
     declared = {
         Path(dep).stem for dep in EXPANDED[stage]["deps"] if dep.startswith(f"src/{PACKAGE}/")

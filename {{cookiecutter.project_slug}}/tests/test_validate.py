@@ -159,6 +159,15 @@ def test_a_broken_suite_is_an_error_never_a_skipped_check(tmp_path, entry, messa
     assert message in caught.value.problems[0]
 
 
+@pytest.mark.parametrize(
+    ("entries", "message"),
+    [([], "has no expectations"), ([GOOD, "expect_anything"], "expectation 2: not an object")],
+)
+def test_an_empty_or_malformed_suite_is_an_error(tmp_path, entries, message):
+    with pytest.raises(SuiteError, match=message):
+        validate.load_suite(write_suite(tmp_path, entries))
+
+
 def test_a_file_that_is_not_a_suite_is_an_error(tmp_path):
     path = tmp_path / "suite.json"
     path.write_text("{not json", encoding="utf-8")

@@ -17,13 +17,14 @@ import json
 import math
 import shutil
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .artifacts import to_json_text
-from .config import Paths
-from .errors import ParamsError
+from .config import Paths, problems_of
+from .errors import DataError, ParamsError
 
 MANIFEST = "manifest.json"
 VERDICTS = ("identical", "within tolerance", "differs", "missing")
@@ -31,20 +32,44 @@ VERDICTS = ("identical", "within tolerance", "differs", "missing")
 RESULT_FIELDS = ("outputs",)
 
 
-def load_policy(path: Path) -> dict[str, dict[str, Any]]:
-    """``output path -> rule``; each rule has ``check``: exact, numbers or labels."""
+class Rule(BaseModel):
+    """How one output must agree between runs."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    check: Literal["exact", "numbers", "labels"]
+    rtol: float = Field(default=0.0, ge=0)
+    atol: float = Field(default=0.0, ge=0)
+    key: str = "row"
+    column: str | None = None
+    min_agreement: float | None = Field(default=None, ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _labels_need_a_column_and_a_rate(self) -> Rule:
+        if self.check == "labels" and (self.column is None or self.min_agreement is None):
+            raise ValueError("a labels check needs column and min_agreement")
+        return self
+
+
+class Policy(BaseModel):
+    """The whole ``tolerance.yaml``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    outputs: dict[str, Rule] = Field(min_length=1)
+
+
+def load_policy(path: Path) -> dict[str, Rule]:
+    """``output path -> rule``, validated with one line per problem."""
     try:
-        policy = yaml.safe_load(path.read_text(encoding="utf-8"))["outputs"]
-    except (OSError, yaml.YAMLError, KeyError, TypeError) as error:
-        raise ParamsError([f"{path.name}: not a tolerance policy ({error})"]) from None
-    problems = [
-        f"{path.name}: {name}: check must be exact, numbers or labels"
-        for name, rule in policy.items()
-        if rule.get("check") not in {"exact", "numbers", "labels"}
-    ]
-    if problems:
-        raise ParamsError(problems)
-    return policy
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return Policy.model_validate(raw).outputs
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+        raise ParamsError(
+            [f"{path.name}: cannot be read ({' '.join(str(error).split())})"]
+        ) from None
+    except ValidationError as error:
+        raise ParamsError(problems_of(error, path.name)) from None
 
 
 def worst(verdicts: list[str]) -> str:
@@ -71,7 +96,7 @@ def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
     return flat
 
 
-def _numbers(reference: Any, other: Any, rule: dict[str, Any], path: str = "") -> list[str]:
+def _numbers(reference: Any, other: Any, rule: Rule, path: str = "") -> list[str]:
     """Why two parsed JSON documents disagree beyond tolerance (empty when they agree)."""
     if isinstance(reference, dict) and isinstance(other, dict):
         if reference.keys() != other.keys():
@@ -90,7 +115,7 @@ def _numbers(reference: Any, other: Any, rule: dict[str, Any], path: str = "") -
     ]
 
 
-def _scalar_difference(reference: Any, other: Any, rule: dict[str, Any], path: str) -> list[str]:
+def _scalar_difference(reference: Any, other: Any, rule: Rule, path: str) -> list[str]:
     """A one-item list describing how two leaves differ, or an empty list."""
     numbers = all(
         isinstance(value, (int, float)) and not isinstance(value, bool)
@@ -98,7 +123,7 @@ def _scalar_difference(reference: Any, other: Any, rule: dict[str, Any], path: s
     )
     if numbers and (math.isnan(reference) or math.isnan(other)):
         return [f"{path}: NaN ({reference!r} vs {other!r})"]
-    tolerance = {"rel_tol": rule.get("rtol", 0.0), "abs_tol": rule.get("atol", 0.0)}
+    tolerance = {"rel_tol": rule.rtol, "abs_tol": rule.atol}
     agree = math.isclose(reference, other, **tolerance) if numbers else reference == other
     return [] if agree else [f"{path}: {reference!r} vs {other!r}"]
 
@@ -108,20 +133,26 @@ def _read_json(path: Path) -> Any:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def _labels(reference: Path, other: Path, rule: dict[str, Any]) -> tuple[str, str]:
+def _labels(reference: Path, other: Path, rule: Rule) -> tuple[str, str]:
     """Agreement of a label column between two CSV files, rows matched by the key column."""
-    key, column = rule.get("key", "row"), rule["column"]
 
-    def read(path: Path) -> dict[str, str]:
+    def read(path: Path) -> dict[str, str] | None:
         with path.open(encoding="utf-8", newline="") as handle:
-            return {row[key]: row[column] for row in csv.DictReader(handle)}
+            rows = [
+                (row.get(rule.key), row.get(str(rule.column))) for row in csv.DictReader(handle)
+            ]
+        keyed = dict(rows)
+        return keyed if len(keyed) == len(rows) and None not in keyed else None
 
     left, right = read(reference), read(other)
+    if left is None or right is None:
+        return "differs", f"repeated or absent {rule.key!r} keys, or no {rule.column!r} column"
     if left.keys() != right.keys():
         return "differs", f"rows differ ({len(left)} vs {len(right)})"
     agreement = sum(left[row] == right[row] for row in left) / max(len(left), 1)
-    verdict = "within tolerance" if agreement >= rule["min_agreement"] else "differs"
-    return verdict, f"{agreement:.2%} of {column!r} agree (at least {rule['min_agreement']:.2%})"
+    required = float(rule.min_agreement or 0)
+    verdict = "within tolerance" if agreement >= required else "differs"
+    return verdict, f"{agreement:.2%} of {rule.column!r} agree (at least {required:.2%})"
 
 
 def _exact(name: str, reference: Path, other: Path) -> tuple[str, str]:
@@ -134,25 +165,25 @@ def _exact(name: str, reference: Path, other: Path) -> tuple[str, str]:
     return ("identical", "same hash") if hashes[0] == hashes[1] else ("differs", "hash differs")
 
 
-def _within(reference: Path, other: Path, rule: dict[str, Any]) -> tuple[str, str]:
+def _within(reference: Path, other: Path, rule: Rule) -> tuple[str, str]:
     """Compare every number in two JSON files under the rule's tolerance."""
     problems = _numbers(_read_json(reference), _read_json(other), rule)
     if problems:
         return "differs", "; ".join(problems[:3]) + (" ..." if len(problems) > 3 else "")
-    return "within tolerance", f"rtol {rule.get('rtol', 0)}, atol {rule.get('atol', 0)}"
+    return "within tolerance", f"rtol {rule.rtol}, atol {rule.atol}"
 
 
-def check_output(name: str, rule: dict[str, Any], reference: Path, other: Path) -> tuple[str, str]:
+def check_output(name: str, rule: Rule, reference: Path, other: Path) -> tuple[str, str]:
     """Verdict and detail for one output of ``other`` against ``reference``."""
-    if rule["check"] == "exact":
+    if rule.check == "exact":
         return _exact(name, reference, other)
     left, right = reference / name, other / name
     if not (left.is_file() and right.is_file()):
         return "missing", "file not collected"
     same = hashlib.sha256(left.read_bytes()).digest() == hashlib.sha256(right.read_bytes()).digest()
-    if same and (rule["check"] == "labels" or b"NaN" not in left.read_bytes()):
+    if same and (rule.check == "labels" or b"NaN" not in left.read_bytes()):
         return "identical", "same bytes"
-    return (_labels if rule["check"] == "labels" else _within)(left, right, rule)
+    return (_labels if rule.check == "labels" else _within)(left, right, rule)
 
 
 def environment_differences(runs: list[Path]) -> dict[str, dict[str, Any]]:
@@ -170,8 +201,12 @@ def environment_differences(runs: list[Path]) -> dict[str, dict[str, Any]]:
     }
 
 
-def compare(runs: list[Path], policy: dict[str, dict[str, Any]]) -> dict[str, Any]:
+def compare(runs: list[Path], policy: dict[str, Rule]) -> dict[str, Any]:
     """The full comparison of ``runs`` (the first is the reference) under ``policy``."""
+    names = [run.name for run in runs]
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise ParamsError([f"compare: run folders need distinct names ({', '.join(repeated)})"])
     reference, others = runs[0], runs[1:]
     outputs: dict[str, dict[str, dict[str, str]]] = {}
     for name, rule in policy.items():
@@ -220,20 +255,42 @@ def to_markdown(report: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def collect(paths: Paths, destination: Path, policy: dict[str, dict[str, Any]]) -> None:
-    """Copy the manifest and every output the policy compares by content into ``destination``
-    (outputs compared by hash need only the manifest)."""
-    names = [MANIFEST] + [name for name, rule in policy.items() if rule["check"] != "exact"]
-    for name in names:
-        source = paths.manifest if name == MANIFEST else paths / name
-        if source.is_file():
-            target = destination / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source, target)
+def md5_of(path: Path) -> str:
+    """The md5 DVC records for a file (of its raw bytes)."""
+    digest = hashlib.md5(usedforsecurity=False)
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def collect(paths: Paths, destination: Path, policy: dict[str, Rule]) -> None:
+    """Copy the manifest and the outputs the policy compares by content into a new folder, after
+    checking that every output named in the policy is present and is the one the manifest
+    describes (DVC's md5), so a stale manifest can never vouch for other files."""
+    if destination.exists() and any(destination.iterdir()):
+        raise DataError([f"{destination}: not empty; collect each run into a new folder"])
+    if not paths.manifest.is_file():
+        raise DataError([f"{paths.manifest}: missing; run `dvc repro` first"])
+    recorded = json.loads(paths.manifest.read_text(encoding="utf-8")).get("outputs", {})
+    problems = []
+    for name in policy:
+        if not (paths / name).is_file():
+            problems.append(f"{name}: missing; run `dvc repro` first")
+        elif recorded.get(name) != md5_of(paths / name):
+            problems.append(f"{name}: differs from the manifest's record; run `dvc repro`")
+    if problems:
+        raise DataError(problems)
+    copies = {MANIFEST: paths.manifest}
+    copies.update({name: paths / name for name, rule in policy.items() if rule.check != "exact"})
+    for name, source in copies.items():
+        target = destination / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
 
 
 def main(
-    runs: list[Path], policy: dict[str, dict[str, Any]], markdown: Path | None, report: Path | None
+    runs: list[Path], policy: dict[str, Rule], markdown: Path | None, report: Path | None
 ) -> int:
     """Compare, print and write reports; exit code 1 unless every output agrees."""
     result = compare(runs, policy)

@@ -117,20 +117,24 @@ def _location(loc: tuple[str | int, ...]) -> str:
     return ".".join(str(part) for part in loc) or "(top level)"
 
 
+def problems_of(error: ValidationError, source: str) -> list[str]:
+    """One line per violation: ``<file>: <dotted.key>: <what is wrong> (got <value>)``."""
+    return [
+        (
+            f"{source}: {_location(item['loc'])}: {item['msg']} (got {item['input']!r})"
+            if item["type"] != "missing"
+            else f"{source}: {_location(item['loc'])}: required key is missing"
+        )
+        for item in error.errors(include_url=False)
+    ]
+
+
 def parse_params(raw: object, source: str = PARAMS_FILE) -> Params:
     """Validate already-loaded params; raise :class:`ParamsError` with one line per violation."""
     try:
         return Params.model_validate(raw)
     except ValidationError as error:
-        problems = [
-            (
-                f"{source}: {_location(item['loc'])}: {item['msg']} (got {item['input']!r})"
-                if item["type"] != "missing"
-                else f"{source}: {_location(item['loc'])}: required key is missing"
-            )
-            for item in error.errors(include_url=False)
-        ]
-        raise ParamsError(problems) from None
+        raise ParamsError(problems_of(error, source)) from None
 
 
 def load_params(path: Path) -> Params:

@@ -53,7 +53,10 @@ def synthetic(n_rows: int, seed: int) -> pd.DataFrame:
     for label in (0, 1):
         logged = np.log1p(measurements[reference[TARGET] == label].to_numpy())
         values[labels == label] = rng.multivariate_normal(
-            logged.mean(axis=0), np.cov(logged, rowvar=False), size=int((labels == label).sum())
+            logged.mean(axis=0),
+            np.cov(logged, rowvar=False),
+            size=int((labels == label).sum()),
+            method="cholesky",  # unique, unlike the default SVD whose signs vary with LAPACK
         )
     frame = pd.DataFrame(
         np.clip(np.expm1(values), measurements.min().to_numpy(), measurements.max().to_numpy()),

@@ -56,15 +56,22 @@ def _git(root: Path, *args: str) -> str | None:
     """Output of a git command in ``root``, or None without Git or a repository."""
     if shutil.which("git") is None:
         return None
-    result = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        ["git", *args],
+        cwd=root,
+        capture_output=True,
+        encoding="utf-8",
+        errors="surrogateescape",
+        check=False,
+    )
     return result.stdout if result.returncode == 0 else None
 
 
 def git_state(root: Path, outputs: list[str]) -> dict[str, Any]:
-    """Commit and dirty flag; pipeline outputs and ``dvc.lock`` change during a run, so they are
-    not counted as dirt."""
+    """Commit and dirty flag: changed or new files the commit does not hold. Pipeline outputs and
+    ``dvc.lock`` change during a run, so they are not counted."""
     commit = _git(root, "rev-parse", "HEAD")
-    status = _git(root, "status", "--porcelain=v1", "-z", "--untracked-files=no")
+    status = _git(root, "status", "--porcelain=v1", "-z", "--untracked-files=all")
     if commit is None or status is None:
         return {"commit": commit and commit.strip(), "dirty": None}
     ignored = {"dvc.lock", *outputs}
@@ -111,7 +118,12 @@ def gpus() -> list[str]:
     if shutil.which("nvidia-smi") is None:
         return []
     query = ["nvidia-smi", "--query-gpu=name,driver_version", "--format=csv,noheader"]
-    result = subprocess.run(query, capture_output=True, text=True, check=False, timeout=30)
+    try:
+        result = subprocess.run(query, capture_output=True, text=True, check=False, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return ["nvidia-smi present but not answering"]
+    if result.returncode != 0:
+        return ["nvidia-smi present but no usable driver"]
     return [line.strip() for line in result.stdout.splitlines() if line.strip()]
 
 

@@ -33,8 +33,10 @@ def pin_threads() -> None:
 
 
 def thread_limit() -> int:
-    """The thread count stages run with (``OMP_NUM_THREADS``)."""
-    return max(1, int(os.environ.get("OMP_NUM_THREADS", THREADS)))
+    """The thread count stages run with: the first number in ``OMP_NUM_THREADS`` (which may list
+    nested levels, ``"4,2"``), 1 when unset, empty or unreadable."""
+    first = os.environ.get("OMP_NUM_THREADS", THREADS).split(",")[0].strip()
+    return max(1, int(first)) if first.isdigit() else 1
 
 
 def seed_everything(seed: int) -> None:

@@ -47,11 +47,16 @@ def load_suite(path: Path) -> tuple[str, list[Any]]:
     name = path.as_posix()
     try:
         spec = json.loads(path.read_text(encoding="utf-8"))
-        entries = spec["expectations"]
+        entries = list(spec["expectations"])
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise SuiteError([f"{name}: not a suite file ({error})"]) from None
+    if not entries:
+        raise SuiteError([f"{name}: has no expectations, so its gate would check nothing"])
     expectations, problems = [], []
     for number, entry in enumerate(entries, start=1):
+        if not isinstance(entry, dict):
+            problems.append(f"{name}: expectation {number}: not an object ({entry!r})")
+            continue
         label = f"{name}: expectation {number} ({entry.get('type', '?')})"
         if not entry.get("notes"):
             problems.append(f"{label}: has no notes saying why it exists")
