@@ -144,9 +144,9 @@ def main() -> None:
         )
         scale = []
         package = json.loads((project / ".cookiecutter.json").read_text())["package_name"]
-        for rows in args.sizes:
-            use_synthetic_rows(project, rows)
-            runs = 1 if rows >= 1_000_000 else min(args.runs, 3)
+        for n_rows in args.sizes:
+            use_synthetic_rows(project, n_rows)
+            runs = 1 if n_rows >= 1_000_000 else min(args.runs, 3)
             end_to_end = [
                 timed_with_memory([python, "-m", "dvc", "repro", "--force"], project, project_env)
                 for _ in range(runs)
@@ -158,7 +158,7 @@ def main() -> None:
             ]
             scale.append(
                 (
-                    rows,
+                    n_rows,
                     statistics.median(seconds for seconds, _ in end_to_end),
                     max(memory for _, memory in end_to_end),
                     statistics.median(seconds for seconds, _ in gates),
@@ -175,8 +175,8 @@ def main() -> None:
     print("≤ 60 s, peak RSS ≤ 2 GB. Gate: one `validate` stage as a whole process (median of both).\n")
     print("| Rows | End to end (s) | Peak RSS (MB) | One gate (s) | Gate peak RSS (MB) |")
     print("| ---: | ---: | ---: | ---: | ---: |")
-    for rows, seconds, memory, gate_seconds, gate_memory in scale:
-        print(f"| {rows:,} | {seconds:.1f} | {memory:.0f} | {gate_seconds:.1f} | {gate_memory:.0f} |")
+    for n_rows, seconds, memory, gate_seconds, gate_memory in scale:
+        print(f"| {n_rows:,} | {seconds:.1f} | {memory:.0f} | {gate_seconds:.1f} | {gate_memory:.0f} |")
 
 
 if __name__ == "__main__":
