@@ -141,7 +141,8 @@ def demo(_: argparse.Namespace) -> None:
     python = install_project(project, env)
     project_env = project_environment(project, env)
     run([python, "-m", "dvc", "repro"], cwd=project, env=project_env)
-    run([python, "-m", "dvc", "metrics", "show", "reports/metrics.json"], cwd=project, env=project_env)
+    show = [python, "-m", "dvc", "metrics", "show", "reports/metrics.json"]
+    run(show, cwd=project, env=project_env)
     metrics = json.loads((project / "reports" / "metrics.json").read_text(encoding="utf-8"))
     model, baseline = metrics["model"], metrics["baseline"]
     print(f"\nProject: {project.relative_to(ROOT)}")
