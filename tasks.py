@@ -8,9 +8,9 @@
     python3 tasks.py refresh   regenerate the project's params.schema.json and reference metrics
     python3 tasks.py bench     print timing figures (see docs/benchmarks.md)
 
-Each command first creates .venv/ with the pinned tools of requirements/dev.txt (again only when that
-file changes) and keeps every tool cache under .cache/, never in your home folder. Standard library
-only, so it runs before anything is installed.
+Each command first creates .venv/ with the pinned tools of requirements/dev.txt (again only when
+that file changes) and keeps every tool cache under .cache/, never in your home folder. Standard
+library only, so it runs before anything is installed.
 """
 
 from __future__ import annotations
@@ -208,9 +208,13 @@ def bench(args: argparse.Namespace) -> None:
 
 def main() -> None:
     """Parse the command line and run one task."""
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
     tasks = parser.add_subparsers(dest="task", required=True)
-    tasks.add_parser("demo", help="bake the default project and run its pipeline").set_defaults(func=demo)
+    tasks.add_parser("demo", help="bake the default project and run its pipeline").set_defaults(
+        func=demo
+    )
     test_parser = tasks.add_parser("test", help="run the template's tests")
     test_parser.add_argument("--fast", action="store_true", help="skip the slow end-to-end tests")
     test_parser.set_defaults(func=test, passthrough=True)
@@ -218,7 +222,9 @@ def main() -> None:
     tasks.add_parser("refresh", help="regenerate schema and reference metrics").set_defaults(
         func=refresh
     )
-    tasks.add_parser("bench", help="print benchmark figures").set_defaults(func=bench, passthrough=True)
+    tasks.add_parser("bench", help="print benchmark figures").set_defaults(
+        func=bench, passthrough=True
+    )
     args, extra = parser.parse_known_args()
     if extra and not getattr(args, "passthrough", False):
         parser.error(f"unrecognized arguments: {' '.join(extra)}")

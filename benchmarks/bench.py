@@ -29,7 +29,12 @@ def timed(command: list[str | Path], cwd: Path, env: dict[str, str]) -> float:
     """Seconds one run of ``command`` takes; fails loudly if the command fails."""
     start = time.perf_counter()
     result = subprocess.run(
-        [str(part) for part in command], cwd=cwd, env=env, capture_output=True, text=True, check=False
+        [str(part) for part in command],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     elapsed = time.perf_counter() - start
     if result.returncode:
@@ -43,7 +48,9 @@ PEAK_RSS = (
 )
 
 
-def timed_with_memory(command: list[str | Path], cwd: Path, env: dict[str, str]) -> tuple[float, float]:
+def timed_with_memory(
+    command: list[str | Path], cwd: Path, env: dict[str, str]
+) -> tuple[float, float]:
     """Seconds and peak resident memory (MB, largest process of the tree) of one run (Linux)."""
     start = time.perf_counter()
     result = subprocess.run(
@@ -66,7 +73,11 @@ def use_synthetic_rows(project: Path, rows: int) -> None:
     text = params.read_text(encoding="utf-8")
     text = text.replace("source: breast_cancer", "source: synthetic")
     lines = [
-        f"  n_rows: {rows}  # rows drawn when source is synthetic" if line.startswith("  n_rows:") else line
+        (
+            f"  n_rows: {rows}  # rows drawn when source is synthetic"
+            if line.startswith("  n_rows:")
+            else line
+        )
         for line in text.splitlines()
     ]
     params.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -108,7 +119,13 @@ def main() -> None:
         rows.append(
             (
                 "bake the default project",
-                median_of(args.runs, [cookiecutter, "--no-input", tasks.ROOT, "-o", out], scratch, env, clear_bake),
+                median_of(
+                    args.runs,
+                    [cookiecutter, "--no-input", tasks.ROOT, "-o", out],
+                    scratch,
+                    env,
+                    clear_bake,
+                ),
                 "0.5 s",
             )
         )
@@ -119,7 +136,9 @@ def main() -> None:
         rows.append(
             (
                 "fresh `dvc repro` (every stage runs)",
-                median_of(args.runs, [python, "-m", "dvc", "repro", "--force"], project, project_env),
+                median_of(
+                    args.runs, [python, "-m", "dvc", "repro", "--force"], project, project_env
+                ),
                 "10 s",
             )
         )
@@ -165,18 +184,27 @@ def main() -> None:
                     max(memory for _, memory in gates),
                 )
             )
-    print(f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}")
+    print(
+        f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
+    )
     print(f"Median of {args.runs} runs (test suite: {max(1, args.runs // 2)}), whole processes.\n")
     print("| What | Seconds | Target |")
     print("| --- | ---: | ---: |")
     for what, seconds, target in rows:
         print(f"| {what} | {seconds:.2f} | ≤ {target} |")
-    print("\nSynthetic rows (`data.source: synthetic`), gates included. Target at 1M rows: end to end")
-    print("≤ 60 s, peak RSS ≤ 2 GB. Gate: one `validate` stage as a whole process (median of both).\n")
+    print(
+        "\nSynthetic rows (`data.source: synthetic`), gates included. Target at 1M rows: end to end"
+    )
+    print(
+        "≤ 60 s, peak RSS ≤ 2 GB. Gate: one `validate` stage as a whole process (median of both).\n"
+    )
     print("| Rows | End to end (s) | Peak RSS (MB) | One gate (s) | Gate peak RSS (MB) |")
     print("| ---: | ---: | ---: | ---: | ---: |")
     for n_rows, seconds, memory, gate_seconds, gate_memory in scale:
-        print(f"| {n_rows:,} | {seconds:.1f} | {memory:.0f} | {gate_seconds:.1f} | {gate_memory:.0f} |")
+        print(
+            f"| {n_rows:,} | {seconds:.1f} | {memory:.0f} "
+            f"| {gate_seconds:.1f} | {gate_memory:.0f} |"
+        )
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """Reject answers that would bake a broken project, before a single file is written.
 
-Cookiecutter renders this file with the answers, runs it, and removes the half-made project folder
-when it exits non-zero. Every problem is reported on its own line so all of them can be fixed at once.
+Cookiecutter renders this file with the answers, runs it, and removes the half-made project
+folder when it exits non-zero. Every problem is reported on its own line, so all of them can be
+fixed at once.
 """
 
 import keyword
@@ -10,15 +11,15 @@ import sys
 import unicodedata
 
 ANSWERS = {
-    "project_name": {{ cookiecutter.project_name | quoted }},
-    "project_slug": {{ cookiecutter.project_slug | quoted }},
-    "package_name": {{ cookiecutter.package_name | quoted }},
-    "description": {{ cookiecutter.description | quoted }},
-    "author_name": {{ cookiecutter.author_name | quoted }},
-    "author_email": {{ cookiecutter.author_email | quoted }},
-    "github_owner": {{ cookiecutter.github_owner | quoted }},
-    "python_version": {{ cookiecutter.python_version | quoted }},
-    "license": {{ cookiecutter.license | quoted }},
+    "project_name": {{ cookiecutter.project_name | quoted }},  # noqa: E501
+    "project_slug": {{ cookiecutter.project_slug | quoted }},  # noqa: E501
+    "package_name": {{ cookiecutter.package_name | quoted }},  # noqa: E501
+    "description": {{ cookiecutter.description | quoted }},  # noqa: E501
+    "author_name": {{ cookiecutter.author_name | quoted }},  # noqa: E501
+    "author_email": {{ cookiecutter.author_email | quoted }},  # noqa: E501
+    "github_owner": {{ cookiecutter.github_owner | quoted }},  # noqa: E501
+    "python_version": {{ cookiecutter.python_version | quoted }},  # noqa: E501
+    "license": {{ cookiecutter.license | quoted }},  # noqa: E501
 }
 
 PYTHON_VERSIONS = ("3.11", "3.12", "3.13")
@@ -43,7 +44,9 @@ def text_problems(key, value, required=True):
     """Problems with a free-text answer that ends up inside quoted strings."""
     if required and not value.strip():
         yield f"{key} must not be empty"
-    bad = sorted({f"U+{ord(c):04X}" for c in value if unicodedata.category(c) in FORBIDDEN_CATEGORIES})
+    bad = sorted(
+        {f"U+{ord(c):04X}" for c in value if unicodedata.category(c) in FORBIDDEN_CATEGORIES}
+    )
     if bad:
         yield f"{key} contains control or unprintable characters ({', '.join(bad)})"
 
@@ -57,8 +60,8 @@ def problems(answers):
     slug = answers["project_slug"]
     if not SLUG.fullmatch(slug):
         yield (
-            f"project_slug {slug!r} is not a valid distribution and folder name: use letters, digits, "
-            "'-', '_' or '.', starting and ending with a letter or digit"
+            f"project_slug {slug!r} is not a valid distribution and folder name: use letters, "
+            "digits, '-', '_' or '.', starting and ending with a letter or digit"
         )
 
     package = answers["package_name"]

@@ -21,7 +21,12 @@ from tests.conftest import run
 
 PYTHONS = ["3.11", "3.12", "3.13"]
 WORKFLOWS = [".github/workflows/ci.yml", ".github/workflows/reproduce.yml"]
-PINNED_ENV = ["PYTHONHASHSEED=0", "OMP_NUM_THREADS=1", "OPENBLAS_NUM_THREADS=1", "MKL_NUM_THREADS=1"]
+PINNED_ENV = [
+    "PYTHONHASHSEED=0",
+    "OMP_NUM_THREADS=1",
+    "OPENBLAS_NUM_THREADS=1",
+    "MKL_NUM_THREADS=1",
+]
 
 
 def tool(name: str) -> str:
@@ -37,7 +42,9 @@ def project(request, bake) -> Path:
 
 def python_of(project: Path) -> str:
     """The Python version the project was baked for."""
-    return json.loads((project / ".cookiecutter.json").read_text(encoding="utf-8"))["python_version"]
+    return json.loads((project / ".cookiecutter.json").read_text(encoding="utf-8"))[
+        "python_version"
+    ]
 
 
 def test_hadolint_has_no_findings(project):
@@ -62,13 +69,17 @@ def test_dockerfile_pins_the_chosen_python_runs_unprivileged_with_numerics_pinne
 def test_every_copy_source_exists_and_the_context_allows_it(project):
     text = (project / "Dockerfile").read_text(encoding="utf-8")
     allowed = [
-        line[1:] for line in (project / ".dockerignore").read_text().splitlines() if line.startswith("!")
+        line[1:]
+        for line in (project / ".dockerignore").read_text().splitlines()
+        if line.startswith("!")
     ]
     for line in re.findall(r"^COPY (?!--from)(.+)$", text, re.MULTILINE):
         *sources, _ = [part for part in line.split() if not part.startswith("--")]
         for source in sources:
             assert (project / source).exists(), source
-            assert any(source == entry or source.startswith(f"{entry}/") for entry in allowed), source
+            assert any(
+                source == entry or source.startswith(f"{entry}/") for entry in allowed
+            ), source
 
 
 def test_hashed_export_covers_every_locked_runtime_package(project):
@@ -88,7 +99,12 @@ def test_hashed_export_covers_every_locked_runtime_package(project):
 def test_workflows_pass_their_linters(project, linter):
     commands = {
         "zizmor": [tool("zizmor"), "--offline", "--persona", "pedantic", ".github"],
-        "schema": [tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows", *WORKFLOWS],
+        "schema": [
+            tool("check-jsonschema"),
+            "--builtin-schema",
+            "vendor.github-workflows",
+            *WORKFLOWS,
+        ],
         "actionlint": [tool("actionlint"), *WORKFLOWS],
     }
     result = run(commands[linter], project)
@@ -99,12 +115,20 @@ def test_workflows_pass_their_linters(project, linter):
 
 def test_dependabot_config_is_valid_and_watches_actions_and_docker(project):
     result = run(
-        [tool("check-jsonschema"), "--builtin-schema", "vendor.dependabot", ".github/dependabot.yml"],
+        [
+            tool("check-jsonschema"),
+            "--builtin-schema",
+            "vendor.dependabot",
+            ".github/dependabot.yml",
+        ],
         project,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     config = yaml.safe_load((project / ".github/dependabot.yml").read_text(encoding="utf-8"))
-    assert {update["package-ecosystem"] for update in config["updates"]} == {"github-actions", "docker"}
+    assert {update["package-ecosystem"] for update in config["updates"]} == {
+        "github-actions",
+        "docker",
+    }
 
 
 def test_workflows_are_least_privilege_pinned_and_bounded(project):

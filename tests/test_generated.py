@@ -175,7 +175,9 @@ def interpreter(version: str) -> Path | None:
         candidates += sorted(versions.glob(f"{version}.*/bin/python{version}"), reverse=True)
     probe = "import sys; print('%d.%d' % sys.version_info[:2])"
     for candidate in filter(None, candidates):
-        answer = subprocess.run([candidate, "-c", probe], capture_output=True, text=True, check=False)
+        answer = subprocess.run(
+            [candidate, "-c", probe], capture_output=True, text=True, check=False
+        )
         if answer.returncode == 0 and answer.stdout.strip() == version:
             return Path(candidate)
     return None
@@ -199,7 +201,9 @@ def nox_legs(bake, locked_env):
 def test_nox_reproduces_the_pipeline_identically_on_two_pythons(nox_legs):
     project, pythons, result = nox_legs
     report_file = project / "build" / "reproduce" / "compared" / "report.json"
-    assert result.returncode == 0 and report_file.is_file(), result.stdout[-3000:] + result.stderr[-3000:]
+    assert result.returncode == 0 and report_file.is_file(), (
+        result.stdout[-3000:] + result.stderr[-3000:]
+    )
     report = json.loads(report_file.read_text(encoding="utf-8"))
     assert report["runs"] == [f"python-{version}" for version in pythons]
     assert report["verdict"] == "identical", report["outputs"]
@@ -227,7 +231,9 @@ def test_the_manifest_explains_a_forced_thread_difference(nox_legs, locked_env, 
     project, _, _ = nox_legs
     package = json.loads((project / ".cookiecutter.json").read_text())["package_name"]
     run_with_two_threads = locked_env(project, "dvc", "repro", OMP_NUM_THREADS="2")
-    assert run_with_two_threads.returncode == 0, run_with_two_threads.stdout + run_with_two_threads.stderr
+    assert run_with_two_threads.returncode == 0, (
+        run_with_two_threads.stdout + run_with_two_threads.stderr
+    )
     leg = tmp_path / "two-threads"
     assert locked_env(project, package, "collect", str(leg)).returncode == 0
     reference = next((project / "build" / "reproduce" / "compared").glob("python-*"))

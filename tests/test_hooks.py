@@ -14,15 +14,21 @@ import tomllib
 import pytest
 import yaml
 from cookiecutter.exceptions import CookiecutterException, FailedHookException
-from hypothesis import HealthCheck, given, settings
 from cookiecutter.hooks import run_script_with_context
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import DEFAULTS, ROOT
 
 BAD_ANSWERS = [
-    ({"package_name": "my-package"}, "package_name 'my-package' is not a lowercase Python identifier"),
-    ({"package_name": "1st_model"}, "package_name '1st_model' is not a lowercase Python identifier"),
+    (
+        {"package_name": "my-package"},
+        "package_name 'my-package' is not a lowercase Python identifier",
+    ),
+    (
+        {"package_name": "1st_model"},
+        "package_name '1st_model' is not a lowercase Python identifier",
+    ),
     ({"package_name": "class"}, "package_name 'class' is a Python keyword"),
     ({"package_name": "match"}, "package_name 'match' is a Python keyword"),
     ({"package_name": "json"}, "package_name 'json' would shadow the standard-library module"),
@@ -35,8 +41,14 @@ BAD_ANSWERS = [
     ({"author_email": "a@b@c"}, "author_email 'a@b@c' is not an e-mail"),
     ({"github_owner": "bad--owner"}, "github_owner 'bad--owner' is not a GitHub user"),
     ({"project_name": "   "}, "project_name must not be empty"),
-    ({"author_name": "Tab\there"}, "author_name contains control or unprintable characters (U+0009)"),
-    ({"description": "two\nlines"}, "description contains control or unprintable characters (U+000A)"),
+    (
+        {"author_name": "Tab\there"},
+        "author_name contains control or unprintable characters (U+0009)",
+    ),
+    (
+        {"description": "two\nlines"},
+        "description contains control or unprintable characters (U+000A)",
+    ),
 ]
 
 
@@ -83,10 +95,13 @@ def test_hook_accepts_the_defaults(capfd):
 
 
 def test_unsupported_choices_that_bypass_cookiecutter_are_rejected(capfd):
-    errors = run_hook(capfd, project_slug="ok", package_name="ok", python_version="3.10", license="GPL")
+    errors = run_hook(
+        capfd, project_slug="ok", package_name="ok", python_version="3.10", license="GPL"
+    )
     assert errors == [
         "error: python_version '3.10' is not supported (choose one of 3.11, 3.12, 3.13)",
-        "error: license 'GPL' is not offered (choose one of MIT, BSD-3-Clause, Apache-2.0, Proprietary)",
+        "error: license 'GPL' is not offered "
+        "(choose one of MIT, BSD-3-Clause, Apache-2.0, Proprietary)",
     ]
 
 
@@ -105,7 +120,9 @@ FREE_TEXT = st.text(
 )
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(name=FREE_TEXT, description=FREE_TEXT, author=FREE_TEXT)
 def test_any_answer_bakes_a_parseable_importable_project_or_is_rejected(
     bake, tmp_path_factory, name, description, author
@@ -118,11 +135,14 @@ def test_any_answer_bakes_a_parseable_importable_project_or_is_rejected(
     metadata = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     assert metadata["description"] == description
     assert metadata["authors"][0]["name"] == author
-    assert json.loads((project / ".cookiecutter.json").read_text(encoding="utf-8"))[
-        "project_name"
-    ] == name
+    assert (
+        json.loads((project / ".cookiecutter.json").read_text(encoding="utf-8"))["project_name"]
+        == name
+    )
     yaml.safe_load((project / "params.yaml").read_text(encoding="utf-8"))
-    package = json.loads((project / ".cookiecutter.json").read_text(encoding="utf-8"))["package_name"]
+    package = json.loads((project / ".cookiecutter.json").read_text(encoding="utf-8"))[
+        "package_name"
+    ]
     imported = subprocess.run(
         [sys.executable, "-c", f"import {package}"],
         cwd=project / "src",

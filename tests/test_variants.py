@@ -27,7 +27,7 @@ NAMES = itertools.cycle(
     [
         ("Breast Cancer Classifier", "breast_cancer_classifier"),
         ("Churn Signals", "churn_signals"),
-        ("Édouard's \"Quoted\" Lab", "edouard_s_quoted_lab"),
+        ('Édouard\'s "Quoted" Lab', "edouard_s_quoted_lab"),
         ("x", "x"),
         ("Fraud\\Detector 2", "fraud_detector_2"),
         ("A name long enough to wrap imports in the generated code", "long_package_name_" * 2),
@@ -116,7 +116,9 @@ def test_structured_files_parse_and_carry_the_answers(variant):
             parse(path)
     metadata = parse(project / "pyproject.toml")["project"]
     assert metadata["name"] == project.name
-    assert metadata["authors"] == [{"name": DEFAULTS["author_name"], "email": DEFAULTS["author_email"]}]
+    assert metadata["authors"] == [
+        {"name": DEFAULTS["author_name"], "email": DEFAULTS["author_email"]}
+    ]
     recorded = parse(project / ".cookiecutter.json")
     assert {key: recorded[key] for key in answers} == answers
     assert not any(key.startswith("_") for key in recorded)
@@ -128,7 +130,9 @@ def test_license_matches_the_choice(variant):
     assert text.lstrip().startswith(LICENSE_FIRST_LINES[answers["license"]])
     assert DEFAULTS["author_name"] in text
     declared = parse(project / "pyproject.toml")["project"]["license"]
-    expected = "LicenseRef-Proprietary" if answers["license"] == "Proprietary" else answers["license"]
+    expected = (
+        "LicenseRef-Proprietary" if answers["license"] == "Proprietary" else answers["license"]
+    )
     assert declared == expected
 
 
