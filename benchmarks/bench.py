@@ -25,8 +25,8 @@ sys.path.insert(0, str(ROOT))
 import tasks  # noqa: E402  pylint: disable=wrong-import-position
 
 
-def timed(command: list[str | Path], cwd: Path, env: dict[str, str]) -> float:
-    """Seconds one run of ``command`` takes; fails loudly if the command fails."""
+def execute(command: list[str | Path], cwd: Path, env: dict[str, str]) -> tuple[float, str]:
+    """Seconds one run of ``command`` takes, and its stderr; fails loudly if the command fails."""
     start = time.perf_counter()
     result = subprocess.run(
         [str(part) for part in command],
@@ -39,7 +39,12 @@ def timed(command: list[str | Path], cwd: Path, env: dict[str, str]) -> float:
     elapsed = time.perf_counter() - start
     if result.returncode:
         sys.exit(f"{' '.join(map(str, command))} failed:\n{result.stdout}\n{result.stderr}")
-    return elapsed
+    return elapsed, result.stderr
+
+
+def timed(command: list[str | Path], cwd: Path, env: dict[str, str]) -> float:
+    """Seconds one run of ``command`` takes."""
+    return execute(command, cwd, env)[0]
 
 
 PEAK_RSS = (
@@ -52,19 +57,8 @@ def timed_with_memory(
     command: list[str | Path], cwd: Path, env: dict[str, str]
 ) -> tuple[float, float]:
     """Seconds and peak resident memory (MB, largest process of the tree) of one run (Linux)."""
-    start = time.perf_counter()
-    result = subprocess.run(
-        [sys.executable, "-c", PEAK_RSS, *map(str, command)],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    elapsed = time.perf_counter() - start
-    if result.returncode:
-        sys.exit(f"{' '.join(map(str, command))} failed:\n{result.stdout}\n{result.stderr}")
-    return elapsed, int(result.stderr.strip().splitlines()[-1]) / 1024
+    elapsed, stderr = execute([sys.executable, "-c", PEAK_RSS, *command], cwd, env)
+    return elapsed, int(stderr.strip().splitlines()[-1]) / 1024
 
 
 def use_synthetic_rows(project: Path, rows: int) -> None:

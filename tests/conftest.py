@@ -21,6 +21,11 @@ import tasks
 
 ROOT = tasks.ROOT
 DEFAULTS = json.loads((ROOT / "cookiecutter.json").read_text(encoding="utf-8"))
+# The context as cookiecutter builds it without input: the first value of every choice.
+DEFAULT_ANSWERS = {
+    key: value[0] if isinstance(value, list) and not key.startswith("_") else value
+    for key, value in DEFAULTS.items()
+}
 
 
 def pytest_configure(config: pytest.Config) -> None:  # pylint: disable=unused-argument

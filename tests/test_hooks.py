@@ -18,7 +18,7 @@ from cookiecutter.hooks import run_script_with_context
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import DEFAULTS, ROOT
+from tests.conftest import DEFAULT_ANSWERS, ROOT
 
 BAD_ANSWERS = [
     (
@@ -78,11 +78,7 @@ def test_bad_answer_is_rejected_with_its_message_and_leaves_nothing(
 def run_hook(capfd, **answers):
     """Render and run the pre-generation hook directly, as cruft does with stored answers that
     bypass cookiecutter's own choice checks; return its ``error:`` lines."""
-    chosen = {
-        key: value[0] if isinstance(value, list) and not key.startswith("_") else value
-        for key, value in DEFAULTS.items()
-    }
-    context = {"cookiecutter": dict(chosen, **answers)}
+    context = {"cookiecutter": dict(DEFAULT_ANSWERS, **answers)}
     try:
         run_script_with_context(str(ROOT / "hooks" / "pre_gen_project.py"), str(ROOT), context)
     except FailedHookException:

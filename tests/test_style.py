@@ -7,7 +7,7 @@ import pytest
 from cookiecutter.environment import StrictEnvironment
 
 import tasks
-from tests.conftest import DEFAULTS, ROOT, run
+from tests.conftest import DEFAULT_ANSWERS, ROOT, run
 
 OWN_CODE = ["tasks.py", "local_extensions.py", "tests", "benchmarks"]
 
@@ -23,10 +23,7 @@ def test_template_code_passes_its_own_gates(command):
 
 
 def test_rendered_hook_passes_flake8(tmp_path):
-    answers = {
-        key: value[0] if isinstance(value, list) and not key.startswith("_") else value
-        for key, value in DEFAULTS.items()
-    }
+    answers = DEFAULT_ANSWERS
     environment = StrictEnvironment(context={"cookiecutter": answers}, keep_trailing_newline=True)
     source = (ROOT / "hooks" / "pre_gen_project.py").read_text(encoding="utf-8")
     rendered = tmp_path / "pre_gen_project.py"
