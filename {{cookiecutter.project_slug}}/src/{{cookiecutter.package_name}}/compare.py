@@ -155,11 +155,9 @@ def _labels(reference: Path, other: Path, rule: Rule) -> tuple[str, str]:
     return verdict, f"{agreement:.2%} of {rule.column!r} agree (at least {required:.2%})"
 
 
-def _exact(name: str, reference: Path, other: Path) -> tuple[str, str]:
+def _exact(name: str, reference: dict[str, str], other: dict[str, str]) -> tuple[str, str]:
     """Compare the hashes DVC recorded for ``name`` in two runs' manifests."""
-    hashes = [
-        (_load_manifest(run) or {}).get("outputs", {}).get(name) for run in (reference, other)
-    ]
+    hashes = [reference.get(name), other.get(name)]
     if None in hashes or "" in hashes:
         return "missing", "no hash recorded in the manifest"
     return ("identical", "same hash") if hashes[0] == hashes[1] else ("differs", "hash differs")
@@ -173,26 +171,31 @@ def _within(reference: Path, other: Path, rule: Rule) -> tuple[str, str]:
     return "within tolerance", f"rtol {rule.rtol}, atol {rule.atol}"
 
 
-def check_output(name: str, rule: Rule, reference: Path, other: Path) -> tuple[str, str]:
-    """Verdict and detail for one output of ``other`` against ``reference``."""
+def check_output(
+    name: str, rule: Rule, reference: Path, other: Path, recorded: dict[str, dict[str, str]]
+) -> tuple[str, str]:
+    """Verdict and detail for one output of ``other`` against ``reference``; ``recorded`` maps
+    each run's name to the output hashes its manifest holds."""
     if rule.check == "exact":
-        return _exact(name, reference, other)
+        return _exact(name, recorded[reference.name], recorded[other.name])
     left, right = reference / name, other / name
     if not (left.is_file() and right.is_file()):
         return "missing", "file not collected"
-    same = hashlib.sha256(left.read_bytes()).digest() == hashlib.sha256(right.read_bytes()).digest()
-    if same and (rule.check == "labels" or b"NaN" not in left.read_bytes()):
+    content = left.read_bytes()
+    if content == right.read_bytes() and (rule.check == "labels" or b"NaN" not in content):
         return "identical", "same bytes"
     return (_labels if rule.check == "labels" else _within)(left, right, rule)
 
 
-def environment_differences(runs: list[Path]) -> dict[str, dict[str, Any]]:
+def environment_differences(
+    manifests: dict[str, dict[str, Any] | None],
+) -> dict[str, dict[str, Any]]:
     """Manifest fields (outside the results) whose values are not the same in every run."""
-    flat = {}
-    for run in runs:
-        manifest = _load_manifest(run)
-        if manifest is not None:
-            flat[run.name] = _flatten({k: v for k, v in manifest.items() if k not in RESULT_FIELDS})
+    flat = {
+        leg: _flatten({k: v for k, v in manifest.items() if k not in RESULT_FIELDS})
+        for leg, manifest in manifests.items()
+        if manifest is not None
+    }
     fields = sorted({field for values in flat.values() for field in values})
     return {
         field: {leg: values.get(field) for leg, values in flat.items()}
@@ -208,6 +211,8 @@ def compare(runs: list[Path], policy: dict[str, Rule]) -> dict[str, Any]:
     if repeated:
         raise ParamsError([f"compare: run folders need distinct names ({', '.join(repeated)})"])
     reference, others = runs[0], runs[1:]
+    manifests = {run.name: _load_manifest(run) for run in runs}
+    recorded = {leg: (manifest or {}).get("outputs", {}) for leg, manifest in manifests.items()}
     outputs: dict[str, dict[str, dict[str, str]]] = {}
     for name, rule in policy.items():
         outputs[name] = {}
@@ -215,7 +220,7 @@ def compare(runs: list[Path], policy: dict[str, Rule]) -> dict[str, Any]:
             if not (run.is_dir() and reference.is_dir()):
                 outputs[name][run.name] = {"verdict": "missing", "detail": "run folder not found"}
                 continue
-            verdict, detail = check_output(name, rule, reference, run)
+            verdict, detail = check_output(name, rule, reference, run, recorded)
             outputs[name][run.name] = {"verdict": verdict, "detail": detail}
     every = [cell["verdict"] for cells in outputs.values() for cell in cells.values()]
     return {
@@ -223,7 +228,7 @@ def compare(runs: list[Path], policy: dict[str, Rule]) -> dict[str, Any]:
         "reference": reference.name,
         "runs": [run.name for run in runs],
         "outputs": outputs,
-        "environment_differences": environment_differences([r for r in runs if r.is_dir()]),
+        "environment_differences": environment_differences(manifests),
     }
 
 
