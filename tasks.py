@@ -4,33 +4,51 @@
     python3 tasks.py demo      bake the default project into build/demo/ and run its DVC pipeline
     python3 tasks.py test      run the template's tests (--fast skips the end-to-end ones;
                                other arguments go to pytest)
-    python3 tasks.py lock      re-lock the generated project's dependencies (its poetry.lock)
-    python3 tasks.py refresh   regenerate the project's params.schema.json and reference metrics
+    python3 tasks.py lint      check the template's own code and workflows
+    python3 tasks.py lock      lock the generated project's dependencies (its poetry.lock), keeping
+                               locked versions (--upgrade re-resolves everything)
+    python3 tasks.py refresh   regenerate the project's params.schema.json and reference scores
     python3 tasks.py bench     print timing figures (see docs/benchmarks.md)
+    python3 tasks.py faults    apply each fault patch (tests/faults.py) to a baked project and
+                               print whether the generated tests catch it
 
 Each command first creates .venv/ with the pinned tools of requirements/dev.txt (again only when
-that file changes) and keeps every tool cache under .cache/, never in your home folder. Standard
-library only, so it runs before anything is installed.
+that file changes) and keeps every tool cache and temporary file under .cache/, never in your home
+folder or the system temp folder. Standard library only, so it runs before anything is installed.
 """
 
 from __future__ import annotations
 
+import sys
+
+# Checked before anything else, in syntax every Python 3 parses, so an old Python gets one line.
+if sys.version_info < (3, 11):
+    sys.exit(
+        "error: tasks.py needs Python 3.11 or newer (this is %d.%d); run it as python3.11 tasks.py"
+        " or with any newer Python" % sys.version_info[:2]
+    )
+
+# pylint: disable=wrong-import-position
 import argparse
 import hashlib
 import json
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 CACHE = ROOT / ".cache"
+# Every temporary file of every tool and test goes here (TMPDIR), and is removed after a green run.
+SCRATCH = CACHE / "tmp"
 REQUIREMENTS = ROOT / "requirements" / "dev.txt"
 PROJECT_TEMPLATE = ROOT / "{{cookiecutter.project_slug}}"
 DEMO_DIR = ROOT / "build" / "demo"
+# The template's own Python code and GitHub files, checked by `lint`.
+OWN_CODE = ["tasks.py", "local_extensions.py", "tests", "benchmarks"]
+OWN_WORKFLOWS = sorted(str(path.relative_to(ROOT)) for path in ROOT.glob(".github/workflows/*.yml"))
 
 
 def venv_executable(venv: Path, name: str) -> Path:
@@ -38,6 +56,11 @@ def venv_executable(venv: Path, name: str) -> Path:
     if os.name == "nt":
         return venv / "Scripts" / f"{name}.exe"
     return venv / "bin" / name
+
+
+def tool(name: str) -> Path:
+    """A command-line tool installed in .venv/ from requirements/dev.txt."""
+    return venv_executable(VENV, name)
 
 
 def run(command: list[str | Path], **kwargs) -> None:
@@ -55,7 +78,7 @@ def ensure_tools() -> None:
     if stamp.is_file() and stamp.read_text(encoding="utf-8") == digest:
         return
     run([sys.executable, "-m", "venv", "--clear", VENV])
-    python = venv_executable(VENV, "python")
+    python = tool("python")
     env = dict(os.environ, PIP_CACHE_DIR=str(CACHE / "pip"))
     run([python, "-m", "pip", "install", "--quiet", "--upgrade", "pip"], env=env)
     run([python, "-m", "pip", "install", "--quiet", "-r", REQUIREMENTS], env=env)
@@ -67,15 +90,19 @@ def pip_index_url() -> str:
     if os.environ.get("PIP_INDEX_URL"):
         return os.environ["PIP_INDEX_URL"]
     code = "from pip._internal.models.index import PyPI; print(PyPI.simple_url)"
-    python = venv_executable(VENV, "python")
+    python = tool("python")
     return subprocess.run(
         [str(python), "-c", code], check=True, capture_output=True, text=True
     ).stdout.strip()
 
 
 def tool_environment() -> dict[str, str]:
-    """Environment for every tool: caches and config under .cache/, analytics off, tools on PATH."""
-    CACHE.mkdir(exist_ok=True)
+    """Environment for every tool: caches, config and temporary files under .cache/, analytics
+    off, tools on PATH."""
+    SCRATCH.mkdir(parents=True, exist_ok=True)
+    # A test run's own folder under SCRATCH (set by `test`) is kept for every tool it starts.
+    inherited = os.environ.get("TMPDIR", "")
+    scratch = Path(inherited) if Path(inherited).is_relative_to(SCRATCH) else SCRATCH
     cookiecutter_config = CACHE / "cookiecutter.yaml"
     cookiecutter_config.write_text(
         f"cookiecutters_dir: {json.dumps(str(CACHE / 'cookiecutters'))}\n"
@@ -84,6 +111,9 @@ def tool_environment() -> dict[str, str]:
     )
     env = dict(os.environ)
     env.update(
+        TMPDIR=str(scratch),
+        TEMP=str(scratch),
+        TMP=str(scratch),
         # Tools that follow the XDG layout (pip, black, pylint, virtualenv, pre-commit, ...).
         XDG_CACHE_HOME=str(CACHE / "xdg" / "cache"),
         XDG_CONFIG_HOME=str(CACHE / "xdg" / "config"),
@@ -99,7 +129,7 @@ def tool_environment() -> dict[str, str]:
         POETRY_VIRTUALENVS_IN_PROJECT="true",
         DVC_NO_ANALYTICS="1",
         DVC_SITE_CACHE_DIR=str(CACHE / "dvc-site"),
-        PATH=os.pathsep.join([str(venv_executable(VENV, "python").parent), env.get("PATH", "")]),
+        PATH=os.pathsep.join([str(tool("python").parent), env.get("PATH", "")]),
     )
     env.pop("VIRTUAL_ENV", None)
     env.setdefault("POETRY_PYPI_MIRROR_URL", pip_index_url())
@@ -111,7 +141,7 @@ def bake(output_dir: Path, env: dict[str, str], *extra: str) -> Path:
     output_dir.mkdir(parents=True, exist_ok=True)
     before = set(output_dir.iterdir())
     run(
-        [venv_executable(VENV, "cookiecutter"), "--no-input", ROOT, "-o", output_dir, *extra],
+        [tool("cookiecutter"), "--no-input", ROOT, "-o", output_dir, *extra],
         env=env,
     )
     (project,) = set(output_dir.iterdir()) - before
@@ -121,7 +151,7 @@ def bake(output_dir: Path, env: dict[str, str], *extra: str) -> Path:
 def install_project(project: Path, env: dict[str, str]) -> Path:
     """Install the project's locked environment into project/.venv with this Python."""
     run([sys.executable, "-m", "venv", project / ".venv"])
-    run([venv_executable(VENV, "poetry"), "install", "--compile"], cwd=project, env=env)
+    run([tool("poetry"), "install", "--compile"], cwd=project, env=env)
     return venv_executable(project / ".venv", "python")
 
 
@@ -152,25 +182,63 @@ def demo(_: argparse.Namespace) -> None:
         sys.exit("The model did not beat the baseline.")
 
 
+def system_temp_entries() -> set[str]:
+    """Names in the system temp folder (the one tools would use without TMPDIR)."""
+    return set(os.listdir(tempfile.gettempdir()))
+
+
 def test(args: argparse.Namespace) -> None:
-    """Run the template's test suite."""
-    ensure_tools()
-    selection = ["-m", "not slow"] if args.fast else []
-    run(
-        [venv_executable(VENV, "python"), "-m", "pytest", *selection, *args.extra],
-        cwd=ROOT,
-        env=tool_environment(),
-    )
-
-
-def lock(_: argparse.Namespace) -> None:
-    """Re-resolve the generated project's dependencies and store the lock in the template."""
+    """Run the template's test suite; fail if it left anything in the system temp folder."""
     ensure_tools()
     env = tool_environment()
-    with tempfile.TemporaryDirectory() as scratch:
+    scratch = Path(tempfile.mkdtemp(prefix="test-", dir=SCRATCH))  # this run's own temp folder
+    env.update(TMPDIR=str(scratch), TEMP=str(scratch), TMP=str(scratch))
+    before = system_temp_entries()
+    selection = ["-m", "not slow"] if args.fast else []
+    basetemp = f"--basetemp={scratch / 'pytest'}"
+    command = [tool("python"), "-m", "pytest", basetemp, *selection, *args.extra]
+    print("+", " ".join(str(part) for part in command), flush=True)
+    code = subprocess.run(
+        [str(part) for part in command], cwd=ROOT, env=env, check=False
+    ).returncode
+    leaked = sorted(system_temp_entries() - before)
+    for name in leaked:
+        print(f"error: the tests left {Path(tempfile.gettempdir(), name)}", file=sys.stderr)
+    if code == 0 and not leaked:
+        shutil.rmtree(scratch, ignore_errors=True)
+    else:
+        print(f"Temporary files of this run kept for inspection: {scratch}", file=sys.stderr)
+    sys.exit(code or int(bool(leaked)))
+
+
+def lint(_: argparse.Namespace) -> None:
+    """Check the template's own code (black, isort, flake8) and GitHub files (zizmor, actionlint
+    and the GitHub schemas), as CI does; the generated project's code is checked by the tests."""
+    ensure_tools()
+    env = tool_environment()
+    schema = [tool("check-jsonschema"), "--builtin-schema"]
+    for command in (
+        [tool("black"), "--check", *OWN_CODE],
+        [tool("isort"), "--check-only", *OWN_CODE],
+        [tool("flake8")],
+        [tool("zizmor"), "--offline", "--persona", "pedantic", ".github"],
+        [tool("actionlint"), *OWN_WORKFLOWS],
+        [*schema, "vendor.github-workflows", *OWN_WORKFLOWS],
+        [*schema, "vendor.dependabot", ".github/dependabot.yml"],
+    ):
+        run(command, cwd=ROOT, env=env)
+
+
+def lock(args: argparse.Namespace) -> None:
+    """Lock the generated project's dependencies and store the lock in the template: keep every
+    locked version that still fits (after a dependency edit), or re-resolve all with --upgrade."""
+    ensure_tools()
+    env = tool_environment()
+    with tempfile.TemporaryDirectory(dir=SCRATCH) as scratch:
         project = bake(Path(scratch), env)
-        (project / "poetry.lock").unlink()
-        run([venv_executable(VENV, "poetry"), "lock"], cwd=project, env=env)
+        if args.upgrade:
+            (project / "poetry.lock").unlink()
+        run([tool("poetry"), "lock"], cwd=project, env=env)
         shutil.copyfile(project / "poetry.lock", PROJECT_TEMPLATE / "poetry.lock")
     print("Updated", (PROJECT_TEMPLATE / "poetry.lock").relative_to(ROOT))
 
@@ -179,7 +247,7 @@ def refresh(_: argparse.Namespace) -> None:
     """Regenerate files derived from the project's code: params schema and reference metrics."""
     ensure_tools()
     env = tool_environment()
-    with tempfile.TemporaryDirectory() as scratch:
+    with tempfile.TemporaryDirectory(dir=SCRATCH) as scratch:
         project = bake(Path(scratch), env)
         run(["git", "init", "--quiet"], cwd=project)
         python = install_project(project, env)
@@ -189,21 +257,42 @@ def refresh(_: argparse.Namespace) -> None:
         ).stdout
         (PROJECT_TEMPLATE / "params.schema.json").write_text(schema, encoding="utf-8")
         run([python, "-m", "dvc", "repro"], cwd=project, env=project_environment(project, env))
-        shutil.copyfile(
-            project / "reports" / "metrics.json",
-            PROJECT_TEMPLATE / "tests" / "reference" / "metrics.json",
-        )
-    print("Updated params.schema.json and tests/reference/metrics.json")
+        for name in ("metrics.json", "scores.json"):
+            shutil.copyfile(
+                project / "reports" / name, PROJECT_TEMPLATE / "tests" / "reference" / name
+            )
+    print("Updated params.schema.json and tests/reference/")
 
 
 def bench(args: argparse.Namespace) -> None:
     """Print benchmark figures."""
     ensure_tools()
     run(
-        [venv_executable(VENV, "python"), ROOT / "benchmarks" / "bench.py", *args.extra],
+        [tool("python"), ROOT / "benchmarks" / "bench.py", *args.extra],
         cwd=ROOT,
         env=tool_environment(),
     )
+
+
+def faults(_: argparse.Namespace) -> None:
+    """Apply each fault patch to a baked, installed project; print what caught it."""
+    ensure_tools()
+    env = tool_environment()
+    sys.path.insert(0, str(ROOT))
+    from tests import faults as catalogue  # pylint: disable=import-outside-toplevel
+
+    with tempfile.TemporaryDirectory(dir=SCRATCH) as scratch:
+        project = bake(Path(scratch), env)
+        python = install_project(project, env)
+        results = catalogue.run_faults(project, python, project_environment(project, env))
+    guarantees = {fault.name: fault.breaks for fault in catalogue.FAULTS}
+    print("\n| Fault | Guarantee it breaks | Caught by |\n| --- | --- | --- |")
+    for result in results:
+        print(f"| `{result.name}` | {guarantees[result.name]} | {result.by or 'NOT CAUGHT'} |")
+    caught = sum(result.caught for result in results)
+    print(f"\n{caught} of {len(results)} faults caught")
+    if caught < len(results):
+        sys.exit(1)
 
 
 def main() -> None:
@@ -218,13 +307,21 @@ def main() -> None:
     test_parser = tasks.add_parser("test", help="run the template's tests")
     test_parser.add_argument("--fast", action="store_true", help="skip the slow end-to-end tests")
     test_parser.set_defaults(func=test, passthrough=True)
-    tasks.add_parser("lock", help="re-lock the generated project").set_defaults(func=lock)
+    tasks.add_parser("lint", help="check the template's code and workflows").set_defaults(func=lint)
+    lock_parser = tasks.add_parser("lock", help="lock the generated project's dependencies")
+    lock_parser.add_argument(
+        "--upgrade", action="store_true", help="re-resolve every version, not only new ones"
+    )
+    lock_parser.set_defaults(func=lock)
     tasks.add_parser("refresh", help="regenerate schema and reference metrics").set_defaults(
         func=refresh
     )
     tasks.add_parser("bench", help="print benchmark figures").set_defaults(
         func=bench, passthrough=True
     )
+    tasks.add_parser(
+        "faults", help="check that the generated tests catch every fault"
+    ).set_defaults(func=faults)
     args, extra = parser.parse_known_args()
     if extra and not getattr(args, "passthrough", False):
         parser.error(f"unrecognized arguments: {' '.join(extra)}")

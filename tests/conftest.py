@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -62,6 +63,24 @@ def run(command: list[str | Path], cwd: Path, env: dict[str, str] | None = None)
         text=True,
         check=False,
     )
+
+
+def interpreter(version: str) -> Path | None:
+    """A working Python ``version`` (3.x): on PATH, or installed by pyenv."""
+    candidates = [shutil.which(f"python{version}")]
+    pyenv = shutil.which("pyenv")
+    if pyenv:
+        root = subprocess.run([pyenv, "root"], capture_output=True, text=True, check=False)
+        versions = Path(root.stdout.strip()) / "versions"
+        candidates += sorted(versions.glob(f"{version}.*/bin/python{version}"), reverse=True)
+    probe = "import sys; print('%d.%d' % sys.version_info[:2])"
+    for candidate in filter(None, candidates):
+        answer = subprocess.run(
+            [candidate, "-c", probe], capture_output=True, text=True, check=False
+        )
+        if answer.returncode == 0 and answer.stdout.strip() == version:
+            return Path(candidate)
+    return None
 
 
 class LockedEnvironment:

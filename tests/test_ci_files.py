@@ -164,13 +164,14 @@ def test_reproduce_workflow_covers_every_environment_and_never_reuses_outputs(pr
     assert workflow["env"]["DEFAULT_PYTHON"] == python_of(project)
 
 
-def test_pre_commit_hooks_are_local_and_pinned_to_the_lock(project):
+def test_pre_commit_hooks_are_local_and_run_the_locked_tools(project):
     config = yaml.safe_load((project / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
     lock = tomllib.loads((project / "poetry.lock").read_text(encoding="utf-8"))
-    locked = {package["name"]: package["version"] for package in lock["package"]}
-    for repo in config["repos"]:
-        assert repo["repo"] == "local"
-        for hook in repo["hooks"]:
-            for requirement in hook.get("additional_dependencies", []):
-                name, version = requirement.split("==")
-                assert locked[name] == version, requirement
+    dev_tools = {package["name"] for package in lock["package"] if "dev" in package["groups"]}
+    hooks = [hook for repo in config["repos"] for hook in repo["hooks"]]
+    assert {repo["repo"] for repo in config["repos"]} == {"local"}
+    assert {hook["id"] for hook in hooks} >= {"black", "isort", "flake8", "pylint"}
+    for hook in hooks:
+        assert hook["language"] == "unsupported" and "additional_dependencies" not in hook
+        poetry, run_, tool_name = hook["entry"].split()[:3]
+        assert (poetry, run_) == ("poetry", "run") and tool_name in dev_tools, hook

@@ -1,9 +1,10 @@
 """Baked projects, installed from the shipped lock, pass their own gates and reproduce exactly.
 
-For the default variant and one that differs in every choice (and has a long package name): the
-generated code passes black, isort, flake8 and pylint as baked; the generated test suite passes;
-``dvc repro`` runs, a second ``dvc repro`` does nothing, and ``dvc repro --force`` rewrites every
-output with the same bytes.
+For a variant that differs from the default in every choice (and has a long package name; the
+default goes through the README's quick start in test_quickstart.py): the generated code passes
+black, isort, flake8 and pylint as baked; the generated test suite passes; ``dvc repro`` runs, a
+second ``dvc repro`` does nothing, and ``dvc repro --force`` rewrites every output with the same
+bytes.
 """
 
 from __future__ import annotations
@@ -11,13 +12,12 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
 
-from tests.conftest import run
+from tests.conftest import interpreter, run
 from tests.test_variants import IDS
 from tests.test_variants import VARIANTS as VARIANTS_OF_EVERY_OPTION
 
@@ -32,8 +32,9 @@ STAGES = [
     "evaluate",
     "manifest",
 ]
+# The default variant runs the same gates through the README's quick start (test_quickstart.py):
+# its commit hooks lint every file, and its `poetry run pytest` runs the suite and the pipeline.
 VARIANTS = {
-    "default": {},
     "other": {
         "project_name": "Churn Signals",
         "package_name": "churn_signals_with_a_deliberately_long_n",
@@ -131,7 +132,7 @@ def test_fingerprint_comparison_detects_a_changed_output(project, locked_env):
     metrics = project / "reports" / "metrics.json"
     original = metrics.read_bytes()
     try:
-        metrics.write_bytes(original.replace(b'"n_test"', b'"n_test" ', 1))
+        metrics.write_bytes(original.replace(b'"model"', b'"model" ', 1))
         assert differences(fingerprint, output_fingerprint(project)) == ["reports/metrics.json"]
     finally:
         metrics.write_bytes(original)
@@ -165,24 +166,6 @@ def test_every_variant_loads_its_suites_and_passes_its_gates(answers, bake, lock
     assert result.returncode == 0 and "gates passed" in result.stdout, result.stdout + result.stderr
 
 
-def interpreter(version: str) -> Path | None:
-    """A working Python ``version`` (3.x): on PATH, or installed by pyenv."""
-    candidates = [shutil.which(f"python{version}")]
-    pyenv = shutil.which("pyenv")
-    if pyenv:
-        root = subprocess.run([pyenv, "root"], capture_output=True, text=True, check=False)
-        versions = Path(root.stdout.strip()) / "versions"
-        candidates += sorted(versions.glob(f"{version}.*/bin/python{version}"), reverse=True)
-    probe = "import sys; print('%d.%d' % sys.version_info[:2])"
-    for candidate in filter(None, candidates):
-        answer = subprocess.run(
-            [candidate, "-c", probe], capture_output=True, text=True, check=False
-        )
-        if answer.returncode == 0 and answer.stdout.strip() == version:
-            return Path(candidate)
-    return None
-
-
 @pytest.fixture(scope="module")
 def nox_legs(bake, locked_env):
     """`nox -s reproduce-3.x reproduce-3.y` on a baked project: two legs, then the comparison."""
@@ -204,6 +187,12 @@ def test_nox_reproduces_the_pipeline_identically_on_two_pythons(nox_legs):
     assert result.returncode == 0 and report_file.is_file(), (
         result.stdout[-3000:] + result.stderr[-3000:]
     )
+    assert "SyntaxError" not in result.stdout + result.stderr
+    for version in pythons:
+        tag = version.replace(".", "")
+        site = project / ".nox" / f"reproduce-{version.replace('.', '-')}" / "lib"
+        compiled = site / f"python{version}" / "site-packages" / "sklearn" / "__pycache__"
+        assert (compiled / f"__init__.cpython-{tag}.pyc").is_file(), sorted(compiled.glob("*"))
     report = json.loads(report_file.read_text(encoding="utf-8"))
     assert report["runs"] == [f"python-{version}" for version in pythons]
     assert report["verdict"] == "identical", report["outputs"]

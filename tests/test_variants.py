@@ -44,18 +44,18 @@ EXPECTED_FILES = """
 .cookiecutter.json .dockerignore .dvc/.gitignore .dvc/config .dvcignore .flake8 .gitattributes
 .github/dependabot.yml .github/workflows/ci.yml .github/workflows/reproduce.yml .gitignore
 .pre-commit-config.yaml Dockerfile LICENSE Makefile README.md data/external/README.md
-docs/conftest.py docs/data-contracts.md dvc.yaml expectations/features.json
-expectations/raw.json noxfile.py params.schema.json params.yaml poetry.lock pyproject.toml
-tolerance.yaml
+docs/conftest.py docs/data-contracts.md dvc.yaml expectations/features.json expectations/raw.json
+noxfile.py params.schema.json params.yaml poetry.lock poetry.toml pyproject.toml tolerance.yaml
 src/{package}/__init__.py src/{package}/__main__.py src/{package}/artifacts.py src/{package}/cli.py
 src/{package}/compare.py src/{package}/config.py src/{package}/errors.py src/{package}/evaluate.py
-src/{package}/featurize.py src/{package}/gate_report.py src/{package}/ingest.py
-src/{package}/manifest.py src/{package}/model_files.py src/{package}/seeding.py
-src/{package}/split.py src/{package}/train.py src/{package}/validate.py
-tests/__init__.py tests/conftest.py tests/reference/metrics.json tests/runs.py
-tests/test_compare.py tests/test_config.py tests/test_evaluate.py tests/test_featurize.py
-tests/test_ingest.py tests/test_layout.py tests/test_manifest.py tests/test_pipeline.py
-tests/test_split.py tests/test_train.py tests/test_validate.py
+src/{package}/featurize.py src/{package}/figures.py src/{package}/gate_report.py
+src/{package}/ingest.py src/{package}/manifest.py src/{package}/model_files.py
+src/{package}/seeding.py src/{package}/split.py src/{package}/train.py src/{package}/validate.py
+tests/__init__.py tests/conftest.py tests/reference/metrics.json tests/reference/scores.json
+tests/runs.py tests/stages.py tests/test_artifacts.py tests/test_compare.py tests/test_config.py
+tests/test_evaluate.py tests/test_featurize.py tests/test_ingest.py tests/test_layout.py
+tests/test_manifest.py tests/test_pipeline.py tests/test_seeding.py tests/test_split.py
+tests/test_train.py tests/test_validate.py
 """.split()
 LICENSE_FIRST_LINES = {
     "MIT": "MIT License",

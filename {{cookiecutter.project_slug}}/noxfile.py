@@ -37,9 +37,19 @@ nox.options.error_on_missing_interpreters = False  # a Python that is not instal
 
 
 def install_locked(session: nox.Session, *options: str) -> None:
-    """Install exactly what poetry.lock pins (plus this project) into the session's virtualenv."""
+    """Install exactly what poetry.lock pins (plus this project) into the session's virtualenv,
+    then compile its bytecode with the session's own Python (Poetry's `--compile` would use
+    Poetry's interpreter, whose bytecode another Python cannot use)."""
     env = {"VIRTUAL_ENV": session.virtualenv.location, "POETRY_VIRTUALENVS_CREATE": "false"}
-    session.run_install("poetry", "sync", "--compile", *options, external=True, env=env)
+    session.run_install("poetry", "sync", *options, external=True, env=env)
+    session.run_install("python", "-m", "compileall", "-q", "-j", "0", *site_packages(session))
+
+
+def site_packages(session: nox.Session) -> list[str]:
+    """The session virtualenv's package folders, as its own Python reports them."""
+    code = "import sysconfig\nfor name in ('purelib', 'platlib'): print(sysconfig.get_path(name))"
+    listed = session.run_install("python", "-c", code, silent=True)
+    return sorted(set(str(listed).splitlines()))
 
 
 def project_files() -> list[Path]:

@@ -43,6 +43,8 @@ def make_run(
     (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     (folder / "reports").mkdir()
     (folder / "reports" / "metrics.json").write_text(json.dumps(metrics), encoding="utf-8")
+    details = {"n_test": len(labels), **metrics}
+    (folder / "reports" / "scores.json").write_text(json.dumps(details), encoding="utf-8")
     rows = "".join(f"{row},{label},{label},0.5\n" for row, label in enumerate(labels))
     (folder / "reports" / "predictions.csv").write_text(
         "row,actual,predicted,probability\n" + rows, encoding="utf-8"
@@ -140,7 +142,15 @@ def test_a_leg_that_never_ran_is_missing(tmp_path):
     reference = make_run(tmp_path / "reference", metrics, [0, 1, 1])
     report = compare.compare([reference, tmp_path / "other"], POLICY)
     assert {cells["other"]["verdict"] for cells in report["outputs"].values()} == {"missing"}
-    assert compare.compare([reference], POLICY)["verdict"] == "missing"
+
+
+def test_a_single_run_is_refused_in_one_line(tmp_path, capsys):
+    metrics = {"model": {"f1": 0.9}, "baseline": {"f1": 0.1}}
+    reference = make_run(tmp_path / "reference", metrics, [0, 1, 1])
+    assert main(["--root", str(ROOT), "compare", str(reference)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == "error: compare: a comparison needs at least two runs (got 1)\n"
 
 
 @pytest.mark.parametrize("both", [True, False], ids=["nan-in-both", "nan-in-one"])

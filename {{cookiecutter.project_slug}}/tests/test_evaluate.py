@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from {{ cookiecutter.package_name }}.artifacts import to_json_text
-from {{ cookiecutter.package_name }}.evaluate import curves, score
+from {{ cookiecutter.package_name }}.config import Paths
+from {{ cookiecutter.package_name }}.evaluate import curves, score, write_figures
 
 LABELS = np.array([0, 0, 1, 1])
 
@@ -43,3 +44,29 @@ def test_curves_are_finite_json():
 def test_nan_never_reaches_a_report():
     with pytest.raises(ValueError):
         to_json_text({"accuracy": float("nan")})
+
+
+def test_figures_are_stable_bytes_and_the_page_opens_offline(tmp_path):
+    probability = np.array([0.1, 0.4, 0.35, 0.8])
+    curve_data = {"model": curves(LABELS, probability), "baseline": curves(LABELS, np.full(4, 0.5))}
+    headline = {"model": score(LABELS, probability, 0.5), "baseline": score(LABELS, probability, 1)}
+    written = []
+    for folder in ("first", "second"):
+        paths = Paths(tmp_path / folder)
+        write_figures(paths, headline, curve_data, [[2, 0], [1, 1]])
+        files = sorted(paths.figures.glob("*.svg")) + [paths.evaluation]
+        written.append({path.name: path.read_bytes() for path in files})
+    assert written[0] == written[1]
+    assert sorted(written[0]) == [
+        "confusion_matrix.svg",
+        "evaluation.html",
+        "precision_recall.svg",
+        "roc.svg",
+    ]
+    page = written[0]["evaluation.html"].decode("utf-8")
+    assert "<script" not in page and "http" not in page
+    assert page.count('<img src="figures/') == 3
+    for name, content in written[0].items():
+        text = content.decode("utf-8")
+        assert "<script" not in text and "<dc:date>" not in text and "Matplotlib v" not in text
+        assert 'href="http' not in text and "@import" not in text, name

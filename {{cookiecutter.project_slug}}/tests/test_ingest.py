@@ -49,7 +49,7 @@ def test_file_source_reads_a_csv_from_the_external_folder(tmp_path, params):
     [
         (b"", "the file is empty"),
         (b"a,b,target\n", "a header but no data rows"),
-        (b"a,target\n\xff\xfe,1\n", "not UTF-8 text (byte 0xff at offset"),
+        (b"a,target\n\xff\xfe,1\n", "line 2 has byte 0xff at byte offset 9 of the file"),
         (b"a;b;target\n1;2;0\n", "delimited by something other than ','"),
         (b"a,b\n1,2\n", "no 'target' column (columns: a, b)"),
         (b'a,target\n"unterminated,1\n', "not a well-formed CSV file"),
@@ -63,6 +63,26 @@ def test_bad_user_files_fail_with_one_clear_line(tmp_path, content, message):
     assert len(caught.value.problems) == 1
     assert message in caught.value.problems[0]
     assert "\n" not in caught.value.problems[0]
+
+
+def test_a_non_utf8_byte_deep_in_a_file_is_located_in_the_file(tmp_path):
+    rows = [b"a,target\n"] + [f"{number}.5,{number % 2}\n".encode() for number in range(200_000)]
+    bad_line = b"caf\xe9,1\n"  # Latin-1, as a spreadsheet might save it
+    path = tmp_path / "data.csv"
+    path.write_bytes(b"".join(rows) + bad_line)
+    offset = sum(map(len, rows)) + 3
+    with pytest.raises(DataError) as caught:
+        ingest.read_user_csv(path)
+    assert caught.value.problems == [
+        f"{path.as_posix()}: not UTF-8 text: line {len(rows) + 1} has byte 0xe9 at byte offset "
+        f"{offset} of the file; save the file as UTF-8"
+    ]
+
+
+def test_a_byte_order_mark_is_not_part_of_the_first_column(tmp_path):
+    path = tmp_path / "data.csv"
+    path.write_bytes(b"\xef\xbb\xbftarget,a\n1,2\n0,3\n")
+    assert list(ingest.read_user_csv(path).columns) == [TARGET, "a"]
 
 
 def test_missing_user_file_is_reported(tmp_path):

@@ -26,8 +26,11 @@ def project_imports(module: str) -> set[str]:
     tree = ast.parse((SOURCE / f"{module}.py").read_text(encoding="utf-8"))
     found = set()
     for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.level == 1 and node.module:
-            found.add(node.module.split(".")[0])
+        if isinstance(node, ast.ImportFrom) and node.level == 1:
+            if node.module:  # from .module import name
+                found.add(node.module.split(".")[0])
+            else:  # from . import module
+                found.update(alias.name for alias in node.names)
     return found
 
 

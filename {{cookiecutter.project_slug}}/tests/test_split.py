@@ -30,6 +30,14 @@ def labels(draw, min_per_class: int = 10) -> pd.Series:
 
 @given(labels(), TEST_SIZES, SEEDS)
 @example(pd.Series([0, 1] * 10), 0.25, 0)
+def test_same_seed_gives_the_same_split(target, test_size, seed):
+    pd.testing.assert_frame_equal(
+        split_rows(target, test_size, seed), split_rows(target, test_size, seed)
+    )
+
+
+@given(labels(), TEST_SIZES, SEEDS)
+@example(pd.Series([0, 1] * 10), 0.25, 0)
 def test_split_is_a_partition_of_the_rows(target, test_size, seed):
     split = split_rows(target, test_size, seed)
     assert split["row"].tolist() == list(range(len(target)))
@@ -45,14 +53,6 @@ def test_split_is_stratified(target, test_size, seed):
     for label in (0, 1):
         expected = n_test * (target == label).mean()
         assert abs((test_labels == label).sum() - expected) <= 1
-
-
-@given(labels(), TEST_SIZES, SEEDS)
-@example(pd.Series([0, 1] * 10), 0.25, 0)
-def test_same_seed_gives_the_same_split(target, test_size, seed):
-    pd.testing.assert_frame_equal(
-        split_rows(target, test_size, seed), split_rows(target, test_size, seed)
-    )
 
 
 @settings(max_examples=50)

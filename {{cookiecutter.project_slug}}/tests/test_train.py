@@ -1,4 +1,5 @@
-"""Stage ``train`` and model files: seeded fits, stable bytes, safe loading, finite outputs."""
+"""Stage ``train`` and model files: fits on the training rows only, seeded, stable bytes, safe
+loading, finite outputs."""
 
 from __future__ import annotations
 
@@ -8,10 +9,13 @@ import pytest
 from sklearn.base import BaseEstimator
 from skops.io.exceptions import UntrustedTypesFoundException
 
+from {{ cookiecutter.package_name }} import train
+from {{ cookiecutter.package_name }}.artifacts import write_csv
 from {{ cookiecutter.package_name }}.config import TARGET
 from {{ cookiecutter.package_name }}.ingest import breast_cancer
 from {{ cookiecutter.package_name }}.model_files import load_model, model_bytes, save_model
 from {{ cookiecutter.package_name }}.train import build_baseline, build_model
+from tests.stages import tiny_project, variant
 
 MODELS = ["logistic_regression", "random_forest", "hist_gradient_boosting"]
 DATA = breast_cancer()
@@ -22,6 +26,38 @@ def fitted(params, name: str, seed: int, features: pd.DataFrame = FEATURES):
     """A model of kind ``name`` fitted on ``features``."""
     model_params = params.model.model_copy(update={"name": name})
     return build_model(model_params, seed).fit(features, LABELS)
+
+
+def test_train_never_sees_the_test_rows(params, tmp_path):
+    settings = variant(params, {"model.name": "logistic_regression"})
+    paths = tiny_project(tmp_path, settings)
+    features = pd.read_csv(paths.features)
+    held_out = pd.read_csv(paths.split)["subset"].eq("test").to_numpy()
+
+    def fitted_files(changed_rows: np.ndarray) -> list[bytes]:
+        """Model and baseline bytes after every feature and label of ``changed_rows`` changed."""
+        changed = features.copy()
+        changed.loc[changed_rows] = changed.loc[changed_rows] * 3 + 1
+        changed.loc[changed_rows, TARGET] = 1 - features.loc[changed_rows, TARGET]
+        write_csv(changed, paths.features)
+        train.run(settings, paths)
+        return [paths.model.read_bytes(), paths.baseline.read_bytes()]
+
+    untouched = fitted_files(np.zeros(len(features), dtype=bool))
+    assert fitted_files(held_out) == untouched
+    # The check can fail: the same change to the training rows changes both files.
+    model, baseline = fitted_files(~held_out)
+    assert model != untouched[0] and baseline != untouched[1]
+
+
+class Unvetted(BaseEstimator):
+    """A type skops has never been told to trust."""
+
+
+def test_loading_refuses_types_nobody_trusted(tmp_path):
+    save_model(Unvetted(), tmp_path / "odd.skops")
+    with pytest.raises(UntrustedTypesFoundException):
+        load_model(tmp_path / "odd.skops")
 
 
 @pytest.mark.parametrize("name", MODELS)
@@ -41,16 +77,6 @@ def test_model_files_round_trip_every_model_kind(params, name, tmp_path):
     save_model(model, tmp_path / "model.skops")
     loaded = load_model(tmp_path / "model.skops")
     np.testing.assert_array_equal(loaded.predict_proba(FEATURES), model.predict_proba(FEATURES))
-
-
-class Unvetted(BaseEstimator):
-    """A type skops has never been told to trust."""
-
-
-def test_loading_refuses_types_nobody_trusted(tmp_path):
-    save_model(Unvetted(), tmp_path / "odd.skops")
-    with pytest.raises(UntrustedTypesFoundException):
-        load_model(tmp_path / "odd.skops")
 
 
 def test_baseline_ignores_features(params):

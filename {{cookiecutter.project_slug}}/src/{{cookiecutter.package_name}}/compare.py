@@ -206,6 +206,8 @@ def environment_differences(
 
 def compare(runs: list[Path], policy: dict[str, Rule]) -> dict[str, Any]:
     """The full comparison of ``runs`` (the first is the reference) under ``policy``."""
+    if len(runs) < 2:
+        raise ParamsError([f"compare: a comparison needs at least two runs (got {len(runs)})"])
     names = [run.name for run in runs]
     repeated = sorted({name for name in names if names.count(name) > 1})
     if repeated:
@@ -224,7 +226,7 @@ def compare(runs: list[Path], policy: dict[str, Rule]) -> dict[str, Any]:
             outputs[name][run.name] = {"verdict": verdict, "detail": detail}
     every = [cell["verdict"] for cells in outputs.values() for cell in cells.values()]
     return {
-        "verdict": worst(every) if others else "missing",
+        "verdict": worst(every),
         "reference": reference.name,
         "runs": [run.name for run in runs],
         "outputs": outputs,

@@ -210,8 +210,23 @@ class Paths:
 
     @property
     def metrics(self) -> Path:
-        """Evaluation metrics of the model and the baseline."""
+        """Headline metrics of the model and the baseline (the DVC metrics file)."""
         return self / "reports/metrics.json"
+
+    @property
+    def scores(self) -> Path:
+        """Every score of both models on the test rows (the metrics file holds the headline)."""
+        return self / "reports/scores.json"
+
+    @property
+    def figures(self) -> Path:
+        """SVG plots that open offline."""
+        return self / "reports/figures"
+
+    @property
+    def evaluation(self) -> Path:
+        """Offline HTML page: headline metrics and the figures."""
+        return self / "reports/evaluation.html"
 
     @property
     def predictions(self) -> Path:

@@ -68,19 +68,36 @@ def synthetic(n_rows: int, seed: int) -> pd.DataFrame:
     return frame
 
 
+def first_non_utf8_byte(path: Path) -> tuple[int, int, int]:
+    """Line number (from 1), offset in the file (from 0) and value of the first byte that breaks
+    UTF-8. Lines are split at ``\\n``, which never occurs inside a UTF-8 character."""
+    offset = 0
+    with path.open("rb") as handle:
+        for number, line in enumerate(handle, start=1):
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError as error:
+                return number, offset + error.start, line[error.start]
+            offset += len(line)
+    raise ValueError(f"{path} is valid UTF-8")
+
+
 def read_user_csv(path: Path) -> pd.DataFrame:
     """Read your own CSV, turning the usual ways a file goes wrong into one readable line each."""
     name = path.as_posix()
     if not path.is_file():
         raise DataError([f"{name}: file not found (data.source is 'file'; put your CSV there)"])
     try:
-        frame = pd.read_csv(path, encoding="utf-8")
+        frame = pd.read_csv(path, encoding="utf-8-sig")
     except pd.errors.EmptyDataError:
         raise DataError([f"{name}: the file is empty"]) from None
-    except UnicodeDecodeError as error:
-        byte = error.object[error.start]
+    except UnicodeDecodeError:
+        line, offset, byte = first_non_utf8_byte(path)
         raise DataError(
-            [f"{name}: not UTF-8 text (byte 0x{byte:02x} at offset {error.start})"]
+            [
+                f"{name}: not UTF-8 text: line {line} has byte 0x{byte:02x} at byte offset "
+                f"{offset} of the file; save the file as UTF-8"
+            ]
         ) from None
     except pd.errors.ParserError as error:
         raise DataError(

@@ -1,0 +1,154 @@
+"""A new user's first hour, typed literally: the generated README's quick start, then experiments.
+
+A fresh bake, a plain shell (Poetry on PATH, the project's virtualenv not; Git configured with a
+name and e-mail, as the README asks), and every command of the README's quick start and experiments
+blocks run in order as written. Then what the README promises of them is checked: `.venv/` in the
+project, commit hooks that ran from that shell, a repository whose second commit holds `dvc.lock`
+and the reports, a manifest naming the commit whose code ran, and readable experiment tables.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+import tasks
+from tests.conftest import run
+
+pytestmark = pytest.mark.slow
+WIDTH = 120
+# The scores `dvc metrics show` and `dvc exp show` compare (the rest are in reports/scores.json).
+HEADLINE = ["accuracy", "balanced_accuracy", "f1", "roc_auc"]
+
+
+def bash_block(readme: str, heading: str) -> list[str]:
+    """The command lines of the first ``bash`` block after ``heading``, comments removed."""
+    section = readme[readme.index(heading) :]
+    block = re.search(r"```bash\n(.*?)```", section, re.DOTALL)
+    assert block, f"no bash block under {heading!r}"
+    lines = [re.sub(r"\s+#.*$", "", line).strip() for line in block.group(1).splitlines()]
+    return [line for line in lines if line]
+
+
+def plain_shell(tmp_path: Path) -> dict[str, str]:
+    """A user's shell: Poetry on PATH but no project environment, and a configured Git."""
+    gitconfig = tmp_path / "gitconfig"
+    gitconfig.write_text("[user]\n\tname = New User\n\temail = new.user@example.com\n")
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"VIRTUAL_ENV", "POETRY_VIRTUALENVS_IN_PROJECT", "PYTHONDONTWRITEBYTECODE"}
+    }
+    env.update(GIT_CONFIG_GLOBAL=str(gitconfig), GIT_CONFIG_NOSYSTEM="1")
+    return env
+
+
+def type_in(project: Path, commands: list[str], env: dict[str, str]) -> dict[str, str]:
+    """Run each command in bash, in order, as a user would; stop at the first failure."""
+    outputs = {}
+    for command in commands:
+        result = run(["bash", "-c", command], project, env)
+        assert (
+            result.returncode == 0
+        ), f"{command}\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
+        outputs[command] = result.stdout
+    return outputs
+
+
+@pytest.fixture(scope="module")
+def first_hour(bake, tmp_path_factory):
+    """A fresh bake after the quick start and the experiments block, with what they printed."""
+    project = bake()
+    env = plain_shell(tmp_path_factory.mktemp("shell"))
+    assert not (project / ".venv").exists()
+    assert str(project / ".venv") not in env["PATH"]
+    readme = (project / "README.md").read_text(encoding="utf-8")
+    quick_start = bash_block(readme, "## Quick start")
+    experiments = bash_block(readme, "## Changing params and rerunning")
+    outputs = type_in(project, quick_start + experiments, env)
+    return project, env, quick_start, experiments, outputs
+
+
+def git(project: Path, *args: str) -> str:
+    """Output of a git command in the project."""
+    result = run(["git", *args], project)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_the_quick_start_leaves_a_committed_project_with_its_environment_inside(first_hour):
+    project, _, quick_start, _, _ = first_hour
+    assert quick_start[:2] == ["git init", "poetry install"]
+    assert tasks.venv_executable(project / ".venv", "python").is_file()
+    subjects = git(project, "log", "--format=%s").splitlines()
+    assert subjects == ["Run the pipeline", "Start from the template"]
+    recorded = git(project, "show", "--name-only", "--format=", "HEAD").splitlines()
+    assert {"dvc.lock", "reports/metrics.json", "reports/manifest.json"} <= set(recorded)
+
+
+def test_the_commit_hooks_ran_from_the_plain_shell(first_hour):
+    project, _, _, _, _ = first_hour
+    hook = (project / ".git" / "hooks" / "pre-commit").read_text(encoding="utf-8")
+    assert "pre-commit" in hook
+    configured = (project / ".pre-commit-config.yaml").read_text(encoding="utf-8")
+    assert configured.count("entry: poetry run ") == configured.count("- id:") > 0
+
+
+def test_the_manifest_names_the_commit_whose_code_ran(first_hour):
+    project, _, _, _, _ = first_hour
+    committed = json.loads(git(project, "show", "HEAD:reports/manifest.json"))
+    assert committed["git"] == {"commit": git(project, "rev-parse", "HEAD~1"), "dirty": False}
+
+
+def header(table: str) -> list[str]:
+    """Column names of a DVC table."""
+    line = next(line for line in table.splitlines() if "Experiment" in line or "Path" in line)
+    return re.split(r"\s{2,}", line.strip())
+
+
+def test_metrics_show_holds_the_headline_scores_only(first_hour):
+    _, _, _, _, outputs = first_hour
+    shown = outputs["poetry run dvc metrics show"]
+    headline = [f"{model}.{score}" for model in ("baseline", "model") for score in HEADLINE]
+    assert header(shown) == ["Path", *headline], shown
+
+
+def test_changed_params_and_scores_fit_in_the_first_120_columns(first_hour):
+    _, _, _, experiments, outputs = first_hour
+    assert experiments == [
+        "poetry run dvc exp run -S seed=1",
+        "poetry run dvc exp show --only-changed",
+    ]
+    table = outputs[experiments[1]]
+    line = next(line for line in table.splitlines() if "Experiment" in line)
+    changed = [name for name in header(table) if "/" not in name]  # params and scores, no files
+    assert "seed" in changed and any(name.startswith("model.") for name in changed), table
+    # DVC puts scores and params before file hashes: a terminal, or less's first screen, shows
+    # them; the hashes after them collapse to "…" or scroll.
+    assert all(line.index(name) + len(name) <= WIDTH for name in changed), line
+
+
+def test_the_documented_experiment_views_work(first_hour):
+    project, env, _, _, _ = first_hour
+    readme = (project / "README.md").read_text(encoding="utf-8")
+    drop, keep = re.findall(r"`(--drop '[^']+')`", readme), re.findall(
+        r"`(--keep '[^']+')`", readme
+    )
+    sort = re.findall(r"`(--sort-by \S+ --sort-order desc)`", readme)
+    assert len(drop) == len(keep) == len(sort) == 1
+    views = type_in(
+        project,
+        [
+            f"poetry run dvc exp show --only-changed {drop[0]} {keep[0]}",
+            f"poetry run dvc exp show --only-changed {sort[0]}",
+        ],
+        env,
+    )
+    narrow, by_score = views.values()
+    assert "data/split/split.csv" not in narrow and "model.name" in narrow, narrow
+    assert max(map(len, narrow.splitlines())) <= WIDTH, narrow
+    assert "model.roc_auc" in by_score

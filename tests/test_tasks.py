@@ -1,0 +1,45 @@
+"""``tasks.py`` itself: an old Python is told in one line what it needs, and the generated project's
+Makefile shows its targets instead of running one when called bare."""
+
+from __future__ import annotations
+
+import re
+import sys
+
+import pytest
+
+from tests.conftest import ROOT, interpreter, run
+
+SIMULATED_PYTHON_3_10 = (
+    "import sys; sys.version_info = (3, 10, 13, 'final', 0); sys.argv = ['tasks.py', 'demo']; "
+    "exec(compile(open('tasks.py', encoding='utf-8').read(), 'tasks.py', 'exec'))"
+)
+NEEDS = "error: tasks.py needs Python 3.11 or newer (this is 3.10)"
+
+
+def test_an_old_python_gets_one_line_naming_the_version_it_needs():
+    result = run([sys.executable, "-c", SIMULATED_PYTHON_3_10], ROOT)
+    assert result.returncode == 1
+    assert result.stderr.startswith(NEEDS) and result.stderr.count("\n") == 1, result.stderr
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize("task", ["demo", "test", "lock"])
+def test_a_real_python_3_10_gets_the_same_line(task):
+    python = interpreter("3.10")
+    if python is None:
+        pytest.skip("no Python 3.10 on this machine (the simulated check above still runs)")
+    result = run([python, "tasks.py", task], ROOT)
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr.startswith(NEEDS) and result.stderr.count("\n") == 1, result.stderr
+
+
+def test_make_alone_lists_the_targets_and_runs_nothing(bake):
+    project = bake()
+    makefile = (project / "Makefile").read_text(encoding="utf-8")
+    documented = dict(re.findall(r"^([a-z]+):\s+## (.+)$", makefile, re.MULTILINE))
+    result = run(["make"], project)
+    assert result.returncode == 0, result.stderr
+    listed = dict(line.split(None, 1) for line in result.stdout.splitlines())
+    assert listed == documented and len(listed) >= 6
+    assert not (project / ".venv").exists()
