@@ -7,10 +7,16 @@
     python3 tasks.py lint      check the template's own code and workflows
     python3 tasks.py lock      lock the generated project's dependencies (its poetry.lock), keeping
                                locked versions (--upgrade re-resolves everything)
-    python3 tasks.py refresh   regenerate the project's params.schema.json and reference scores
+    python3 tasks.py refresh   regenerate the project's params.schema.json and reference scores,
+                               and the reference run (tests/reference-run/)
     python3 tasks.py bench     print timing figures (see docs/benchmarks.md)
     python3 tasks.py faults    apply each fault patch (tests/faults.py) to a baked project and
                                print whether the generated tests catch it
+    python3 tasks.py workflows bake a project (key=value answers) and run its GitHub workflows'
+                               steps here, one by one
+    python3 tasks.py relock-report
+                               re-lock to the newest allowed versions, run the pipeline and
+                               compare it with the committed reference run (report only)
 
 Each command first creates .venv/ with the pinned tools of requirements/dev.txt (again only when
 that file changes) and keeps every tool cache and temporary file under .cache/, never in your home
@@ -36,6 +42,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
@@ -46,8 +53,10 @@ SCRATCH = CACHE / "tmp"
 REQUIREMENTS = ROOT / "requirements" / "dev.txt"
 PROJECT_TEMPLATE = ROOT / "{{cookiecutter.project_slug}}"
 DEMO_DIR = ROOT / "build" / "demo"
+# A run of the default project from the shipped lock, collected: what `relock-report` compares with.
+REFERENCE_RUN = ROOT / "tests" / "reference-run"
 # The template's own Python code and GitHub files, checked by `lint`.
-OWN_CODE = ["tasks.py", "local_extensions.py", "tests", "benchmarks"]
+OWN_CODE = ["tasks.py", "local_extensions.py", "tests", "benchmarks", "tools"]
 OWN_WORKFLOWS = sorted(str(path.relative_to(ROOT)) for path in ROOT.glob(".github/workflows/*.yml"))
 
 
@@ -236,9 +245,8 @@ def lock(args: argparse.Namespace) -> None:
     env = tool_environment()
     with tempfile.TemporaryDirectory(dir=SCRATCH) as scratch:
         project = bake(Path(scratch), env)
-        if args.upgrade:
-            (project / "poetry.lock").unlink()
-        run([tool("poetry"), "lock"], cwd=project, env=env)
+        regenerate = ["--regenerate"] if args.upgrade else []
+        run([tool("poetry"), "lock", *regenerate], cwd=project, env=env)
         shutil.copyfile(project / "poetry.lock", PROJECT_TEMPLATE / "poetry.lock")
     print("Updated", (PROJECT_TEMPLATE / "poetry.lock").relative_to(ROOT))
 
@@ -256,22 +264,26 @@ def refresh(_: argparse.Namespace) -> None:
             [str(python), "-m", package, "schema"], check=True, capture_output=True, text=True
         ).stdout
         (PROJECT_TEMPLATE / "params.schema.json").write_text(schema, encoding="utf-8")
-        run([python, "-m", "dvc", "repro"], cwd=project, env=project_environment(project, env))
+        project_env = project_environment(project, env)
+        run([python, "-m", "dvc", "repro"], cwd=project, env=project_env)
         for name in ("metrics.json", "scores.json"):
             shutil.copyfile(
                 project / "reports" / name, PROJECT_TEMPLATE / "tests" / "reference" / name
             )
-    print("Updated params.schema.json and tests/reference/")
+        shutil.rmtree(REFERENCE_RUN, ignore_errors=True)
+        run([python, "-m", package, "collect", REFERENCE_RUN], cwd=project, env=project_env)
+    print("Updated params.schema.json, the project's tests/reference/ and tests/reference-run/")
 
 
-def bench(args: argparse.Namespace) -> None:
-    """Print benchmark figures."""
-    ensure_tools()
-    run(
-        [tool("python"), ROOT / "benchmarks" / "bench.py", *args.extra],
-        cwd=ROOT,
-        env=tool_environment(),
-    )
+def script(path: str) -> Callable[[argparse.Namespace], None]:
+    """A task that runs a script of this repository with the tools' Python (they need PyYAML)."""
+
+    def task(args: argparse.Namespace) -> None:
+        ensure_tools()
+        run([tool("python"), ROOT / path, *args.extra], cwd=ROOT, env=tool_environment())
+
+    task.__doc__ = f"Run {path}."
+    return task
 
 
 def faults(_: argparse.Namespace) -> None:
@@ -317,7 +329,13 @@ def main() -> None:
         func=refresh
     )
     tasks.add_parser("bench", help="print benchmark figures").set_defaults(
-        func=bench, passthrough=True
+        func=script("benchmarks/bench.py"), passthrough=True
+    )
+    tasks.add_parser("workflows", help="run a baked project's workflow steps here").set_defaults(
+        func=script("tools/run_workflows.py"), passthrough=True
+    )
+    tasks.add_parser("relock-report", help="report what a fresh lock changes").set_defaults(
+        func=script("tools/relock_report.py"), passthrough=True
     )
     tasks.add_parser(
         "faults", help="check that the generated tests catch every fault"

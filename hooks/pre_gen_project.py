@@ -20,11 +20,13 @@ ANSWERS = {
     "github_owner": {{ cookiecutter.github_owner | quoted }},  # noqa: E501
     "python_version": {{ cookiecutter.python_version | quoted }},  # noqa: E501
     "license": {{ cookiecutter.license | quoted }},  # noqa: E501
+    "reproduce_on": {{ cookiecutter.reproduce_on | quoted }},  # noqa: E501
 }
 
 PYTHON_VERSIONS = ("3.11", "3.12", "3.13")
 MAX_PACKAGE_LENGTH = 40
 LICENSES = ("MIT", "BSD-3-Clause", "Apache-2.0", "Proprietary")
+REPRODUCE_ON = ("every-os", "linux")
 # Import names of the project's own dependencies and folders: a package with one of these names
 # would shadow it.
 TAKEN_NAMES = frozenset(
@@ -100,6 +102,11 @@ def problems(answers):
         )
     if answers["license"] not in LICENSES:
         yield f"license {answers['license']!r} is not offered (choose one of {', '.join(LICENSES)})"
+    if answers["reproduce_on"] not in REPRODUCE_ON:
+        yield (
+            f"reproduce_on {answers['reproduce_on']!r} is not offered "
+            f"(choose one of {', '.join(REPRODUCE_ON)})"
+        )
 
 
 def main():

@@ -55,7 +55,7 @@ FAULTS = [
     Fault(
         "baseline-fit-on-test-rows",
         "The baseline, like the model, is fitted on the training rows only.",
-        f"{SRC}/train.py",
+        f"{SRC}/stages/train.py",
         "build_baseline(params.baseline, params.seed).fit(features, labels)",
         'build_baseline(params.baseline, params.seed).fit(*load_subset(paths, "test"))',
         "tests/test_train.py",
@@ -63,7 +63,7 @@ FAULTS = [
     Fault(
         "train-stage-drops-seed",
         "The train stage passes params.seed to the model.",
-        f"{SRC}/train.py",
+        f"{SRC}/stages/train.py",
         "build_model(params.model, params.seed)",
         "build_model(params.model, 0)",
         "tests/test_seeding.py",
@@ -71,7 +71,7 @@ FAULTS = [
     Fault(
         "split-ignores-seed",
         "The split is seeded from params.seed, not from the global generators.",
-        f"{SRC}/split.py",
+        f"{SRC}/stages/split.py",
         "random_state=seed, stratify=labels",
         "random_state=None, stratify=labels",
         "tests/test_split.py",
@@ -79,7 +79,7 @@ FAULTS = [
     Fault(
         "synthetic-source-drops-seed",
         "The synthetic source draws its sample from params.seed.",
-        f"{SRC}/ingest.py",
+        f"{SRC}/stages/ingest.py",
         "return synthetic(data.n_rows, seed)",
         "return synthetic(data.n_rows, 0)",
         "tests/test_seeding.py",
@@ -143,7 +143,7 @@ FAULTS = [
     Fault(
         "lock-hash-dropped",
         "The manifest records the SHA-256 of poetry.lock.",
-        f"{SRC}/manifest.py",
+        f"{SRC}/stages/manifest.py",
         '        "poetry_lock_sha256": (\n'
         "            hashlib.sha256(lock.read_bytes()).hexdigest() if lock.is_file() else None\n"
         "        ),\n",
@@ -153,7 +153,7 @@ FAULTS = [
     Fault(
         "manifest-records-host",
         "The manifest holds no times, host names or paths.",
-        f"{SRC}/manifest.py",
+        f"{SRC}/stages/manifest.py",
         '"container": in_container(),',
         '"container": in_container(),\n        "host": platform.node(),',
         "tests/test_manifest.py",
@@ -177,7 +177,7 @@ FAULTS = [
     Fault(
         "warnings-stop-the-gate",
         "A failed warning is printed and recorded but does not stop the run.",
-        f"{SRC}/validate.py",
+        f"{SRC}/stages/validate.py",
         '"success": failed["critical"] == 0,',
         '"success": not failures,',
         "tests/test_validate.py",
@@ -185,7 +185,7 @@ FAULTS = [
     Fault(
         "suite-entry-without-notes",
         "Every expectation carries a note on why it exists; a suite without one is an error.",
-        f"{SRC}/validate.py",
+        f"{SRC}/stages/validate.py",
         'if not entry.get("notes"):',
         'if entry.get("notes") == "":',
         "tests/test_validate.py",
@@ -217,9 +217,34 @@ FAULTS = [
     Fault(
         "compare-nan-identical",
         "NaN never compares equal, not even to the same bytes.",
-        f"{SRC}/compare.py",
-        'if content == right.read_bytes() and (rule.check == "labels" or b"NaN" not in content):',
+        f"{SRC}/compare/__init__.py",
+        'if content == right.read_bytes() and b"NaN" not in content:  # NaN never agrees',
         "if content == right.read_bytes():",
+        "tests/test_compare.py",
+    ),
+    Fault(
+        "compare-integers-within-tolerance",
+        "Integer and label columns must be equal between runs; only floats get a tolerance.",
+        f"{SRC}/compare/checks.py",
+        "    if pyarrow.types.is_floating(left.type):\n        return None",
+        "    if pyarrow.types.is_floating(left.type) or pyarrow.types.is_integer(left.type):\n"
+        "        return None",
+        "tests/test_compare.py",
+    ),
+    Fault(
+        "compare-noise-called-identical",
+        "Runs that differ within the tolerance are graded equivalent, never identical.",
+        f"{SRC}/compare/checks.py",
+        '        "equivalent",\n        f"largest difference {largest:.3g} in {where}',
+        '        "identical",\n        f"largest difference {largest:.3g} in {where}',
+        "tests/test_compare.py",
+    ),
+    Fault(
+        "tolerance-widened",
+        "Floats agree only within the declared last-bit tolerance (rtol 1e-9).",
+        "tolerance.yaml",
+        "floats: {rtol: 1.0e-9, atol: 1.0e-12}",
+        "floats: {rtol: 1.0e-4, atol: 1.0e-12}",
         "tests/test_compare.py",
     ),
 ]

@@ -18,9 +18,13 @@ import yaml
 
 import tasks
 from tests.conftest import run
+from tests.test_variants import VARIANTS
+from tools import run_workflows
 
 PYTHONS = ["3.11", "3.12", "3.13"]
 WORKFLOWS = [".github/workflows/ci.yml", ".github/workflows/reproduce.yml"]
+# Commit-hook commands whose package has another name.
+PACKAGE_OF_TOOL = {"check-merge-conflict": "pre-commit-hooks"}
 PINNED_ENV = [
     "PYTHONHASHSEED=0",
     "OMP_NUM_THREADS=1",
@@ -34,10 +38,18 @@ def tool(name: str) -> str:
     return str(tasks.venv_executable(tasks.VENV, name))
 
 
-@pytest.fixture(scope="module", params=PYTHONS)
+# Every combination of the answers the Dockerfile and the workflows depend on.
+WORKFLOW_ANSWERS = sorted({(v["python_version"], v["reproduce_on"]) for v in VARIANTS})
+
+
+@pytest.fixture(
+    scope="module", params=WORKFLOW_ANSWERS, ids=["-".join(pair) for pair in WORKFLOW_ANSWERS]
+)
 def project(request, bake) -> Path:
-    """A baked project per Python choice (the Dockerfile and workflows depend on it)."""
-    return bake(python_version=request.param, package_name=f"ml_py{request.param.replace('.', '')}")
+    """A baked project per Python and reproduce matrix (the Dockerfile and workflows vary)."""
+    python, reproduce_on = request.param
+    package = f"ml_py{python.replace('.', '')}_{reproduce_on.replace('-', '_')}"
+    return bake(python_version=python, reproduce_on=reproduce_on, package_name=package)
 
 
 def python_of(project: Path) -> str:
@@ -63,7 +75,9 @@ def test_dockerfile_pins_the_chosen_python_runs_unprivileged_with_numerics_pinne
     for setting in PINNED_ENV:
         assert setting in text
     assert "--require-hashes" in text and "poetry export --only main" in text
-    assert re.search(r'^CMD \["dvc", "repro"\]', text, re.MULTILINE)
+    package = json.loads((project / ".cookiecutter.json").read_text())["package_name"]
+    command = f'CMD ["python", "-m", "{package}", "reproduce", "/home/app/runs/docker"]'
+    assert command in text.splitlines()
 
 
 def test_every_copy_source_exists_and_the_context_allows_it(project):
@@ -113,7 +127,7 @@ def test_workflows_pass_their_linters(project, linter):
         assert "No findings" in result.stdout + result.stderr
 
 
-def test_dependabot_config_is_valid_and_watches_actions_and_docker(project):
+def test_dependabot_config_is_valid_and_watches_actions_docker_and_the_lock(project):
     result = run(
         [
             tool("check-jsonschema"),
@@ -128,6 +142,7 @@ def test_dependabot_config_is_valid_and_watches_actions_and_docker(project):
     assert {update["package-ecosystem"] for update in config["updates"]} == {
         "github-actions",
         "docker",
+        "pip",  # Dependabot's ecosystem for Poetry: it updates pyproject.toml and poetry.lock
     }
 
 
@@ -147,21 +162,51 @@ def test_workflows_are_least_privilege_pinned_and_bounded(project):
                     assert step["with"]["persist-credentials"] is False
 
 
-def test_reproduce_workflow_covers_every_environment_and_never_reuses_outputs(project):
+def answers_of(project: Path) -> dict[str, str]:
+    """The answers a project was baked with."""
+    return json.loads((project / ".cookiecutter.json").read_text(encoding="utf-8"))
+
+
+def test_reproduce_workflow_covers_every_environment_and_compares_every_leg(project):
     workflow = yaml.safe_load(
         (project / ".github/workflows/reproduce.yml").read_text(encoding="utf-8")
     )
     assert set(workflow[True]) == {"push", "pull_request", "schedule", "workflow_dispatch"}
     matrix = workflow["jobs"]["leg"]["strategy"]["matrix"]
-    assert matrix["os"] == ["ubuntu-latest", "macos-latest", "windows-latest"]
+    every_os = ["ubuntu-latest", "macos-latest", "windows-latest"]
+    linux = answers_of(project)["reproduce_on"] == "linux"
+    assert matrix["os"] == (every_os[:1] if linux else every_os)
     assert matrix["python"] == PYTHONS
-    commands = json.dumps(workflow["jobs"])
-    assert "dvc repro --force --no-run-cache" in commands
-    assert "core.autocrlf false" in commands
+    package = answers_of(project)["package_name"]
+    leg = [step["run"] for step in workflow["jobs"]["leg"]["steps"] if "run" in step]
+    assert f'poetry run python -m {package} reproduce "runs/${{LEG}}"' in leg
+    assert "git config --global core.autocrlf false" in leg
     compare = workflow["jobs"]["compare"]
     assert set(compare["needs"]) == {"leg", "docker"} and "!cancelled()" in compare["if"]
-    assert "GITHUB_STEP_SUMMARY" in json.dumps(compare)
+    command = next(step["run"] for step in compare["steps"] if "compare" in step.get("run", ""))
+    reference = f"runs/ubuntu-latest-py{python_of(project)}"
+    legs = [f"runs/{system}-py{python}" for system in matrix["os"] for python in PYTHONS]
+    legs.remove(reference)
+    expected = [reference, *legs, "runs/docker"]
+    assert command.split()[:6] == ["poetry", "run", "python", "-m", package, "compare"]
+    assert command.split()[6 : 6 + len(expected)] == expected
+    assert '--markdown "$GITHUB_STEP_SUMMARY"' in command
     assert workflow["env"]["DEFAULT_PYTHON"] == python_of(project)
+
+
+@pytest.mark.parametrize("name", WORKFLOWS)
+def test_every_run_step_is_one_command_line(project, name):
+    workflow = yaml.safe_load((project / name).read_text(encoding="utf-8"))
+    for job_name, job in workflow["jobs"].items():
+        for step in job["steps"]:
+            if "run" in step:
+                assert run_workflows.single_command(step["run"]) is None, (job_name, step)
+
+
+def test_the_one_command_check_refuses_logic_in_a_step():
+    for command in ("a\nb", "a && b", "a || b", "a; b", "echo ${{ matrix.python }}"):
+        assert run_workflows.single_command(command) is not None, command
+    assert run_workflows.single_command('poetry run pytest --markdown "$X"') is None
 
 
 def test_pre_commit_hooks_are_local_and_run_the_locked_tools(project):
@@ -172,6 +217,10 @@ def test_pre_commit_hooks_are_local_and_run_the_locked_tools(project):
     assert {repo["repo"] for repo in config["repos"]} == {"local"}
     assert {hook["id"] for hook in hooks} >= {"black", "isort", "flake8", "pylint"}
     for hook in hooks:
-        assert hook["language"] == "unsupported" and "additional_dependencies" not in hook
+        assert "additional_dependencies" not in hook
+        if hook["language"] == "fail":  # names files that must never be committed; runs nothing
+            continue
+        assert hook["language"] == "unsupported"
         poetry, run_, tool_name = hook["entry"].split()[:3]
-        assert (poetry, run_) == ("poetry", "run") and tool_name in dev_tools, hook
+        assert (poetry, run_) == ("poetry", "run"), hook
+        assert PACKAGE_OF_TOOL.get(tool_name, tool_name) in dev_tools, hook

@@ -8,7 +8,8 @@ Run Nox from this project's environment (`poetry run nox ...`); Poetry must be o
 
 A leg installs poetry.lock into its own virtualenv, copies the project (a Git repository, without
 ignored files, so without DVC's cache and run-cache) into a temporary folder, runs every stage
-there with `dvc repro --force`, and collects the manifest and compared outputs into
+there with `python -m <package> reproduce` (every stage from scratch, then the manifest and
+compared outputs collected; the command every reproduction leg runs) into
 build/reproduce/legs/python-<version>. The `compare` session judges the waiting legs against
 tolerance.yaml (the first is the reference), writes report.md and report.json, and moves the legs
 to build/reproduce/compared/, so every comparison sees only fresh legs.
@@ -84,8 +85,7 @@ def reproduce(session: nox.Session) -> None:
         copy = Path(scratch) / "project"
         clean_copy(copy)
         with session.chdir(copy):
-            session.run("python", "-m", "dvc", "repro", "--force", env=env)
-            session.run("python", "-m", PACKAGE, "collect", str(leg), env=env)
+            session.run("python", "-m", PACKAGE, "reproduce", str(leg), env=env)
     session.notify("compare")
 
 

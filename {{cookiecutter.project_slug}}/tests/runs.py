@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PIPELINE_FILES = (
     "dvc.yaml",
     "params.yaml",
+    "tolerance.yaml",
     "poetry.lock",
     ".dvcignore",
     ".dvc/config",
@@ -37,6 +38,21 @@ def dvc(project: Path, *args: str) -> subprocess.CompletedProcess:
     env.setdefault("DVC_SITE_CACHE_DIR", str(project / ".dvc" / "site-cache"))
     return subprocess.run(
         [sys.executable, "-m", "dvc", *args],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def project_command(project: Path, *args: str) -> subprocess.CompletedProcess:
+    """Run ``python -m {{ cookiecutter.package_name }} <args>`` in ``project``."""
+    env = dict(os.environ, DVC_NO_ANALYTICS="1")
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    env.setdefault("DVC_SITE_CACHE_DIR", str(project / ".dvc" / "site-cache"))
+    return subprocess.run(
+        [sys.executable, "-m", "{{ cookiecutter.package_name }}", *args],
         cwd=project,
         env=env,
         capture_output=True,

@@ -11,9 +11,9 @@ from typing import Any
 
 from {{ cookiecutter.package_name }}.artifacts import write_csv
 from {{ cookiecutter.package_name }}.config import TARGET, Params, Paths, parse_params
-from {{ cookiecutter.package_name }}.featurize import featurize
-from {{ cookiecutter.package_name }}.ingest import breast_cancer
-from {{ cookiecutter.package_name }}.split import split_rows
+from {{ cookiecutter.package_name }}.stages.featurize import featurize
+from {{ cookiecutter.package_name }}.stages.ingest import breast_cancer
+from {{ cookiecutter.package_name }}.stages.split import split_rows
 
 
 def variant(params: Params, changes: dict[str, Any]) -> Params:

@@ -8,7 +8,7 @@ import pytest
 
 from {{ cookiecutter.package_name }}.config import TARGET, FeaturizeParams
 from {{ cookiecutter.package_name }}.errors import DataError
-from {{ cookiecutter.package_name }}.featurize import featurize
+from {{ cookiecutter.package_name }}.stages.featurize import featurize
 
 RAW = pd.DataFrame({"a": [0.0, 9.0], "b": [1, 2], TARGET: [0, 1]})
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from {{ cookiecutter.package_name }} import ingest
 from {{ cookiecutter.package_name }}.config import TARGET
 from {{ cookiecutter.package_name }}.errors import DataError
+from {{ cookiecutter.package_name }}.stages import ingest
 
 
 def test_bundled_data_has_snake_case_columns_and_malignant_as_one():

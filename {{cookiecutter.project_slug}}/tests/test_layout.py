@@ -1,4 +1,5 @@
-"""The pipeline's wiring: one name per stage everywhere, and dependencies that tell the truth.
+"""The project's wiring: one name per stage everywhere, dependencies that tell the truth, support
+code that never imports a stage, and recorded answers that agree with cruft's.
 
 A stage that reads code or params it does not declare in ``dvc.yaml`` would not rerun when they
 change, and ``dvc repro`` would report stale results as up to date.
@@ -7,7 +8,8 @@ change, and ``dvc repro`` would report stale results as up to date.
 from __future__ import annotations
 
 import ast
-from pathlib import Path
+import json
+from pathlib import PurePosixPath
 
 import pytest
 import yaml
@@ -22,15 +24,23 @@ EXPANDED = pipeline_stages(ROOT)
 
 
 def project_imports(module: str) -> set[str]:
-    """Modules of this package that ``module`` imports directly (relative imports)."""
+    """Project modules that ``module`` imports directly: paths relative to the package, without
+    ``.py`` (``stages/train``, ``config``, ``compare/__init__``)."""
     tree = ast.parse((SOURCE / f"{module}.py").read_text(encoding="utf-8"))
     found = set()
     for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.level == 1:
-            if node.module:  # from .module import name
-                found.add(node.module.split(".")[0])
-            else:  # from . import module
-                found.update(alias.name for alias in node.names)
+        if not (isinstance(node, ast.ImportFrom) and node.level):
+            continue
+        base = PurePosixPath(module).parent
+        for _ in range(node.level - 1):
+            base = base.parent
+        names = [node.module] if node.module else [alias.name for alias in node.names]
+        for name in names:
+            target = (base / name.replace(".", "/")).as_posix()
+            if (SOURCE / f"{target}.py").is_file():
+                found.add(target)
+            elif (SOURCE / target / "__init__.py").is_file():
+                found.add(f"{target}/__init__")
     return found
 
 
@@ -45,12 +55,30 @@ def import_closure(module: str) -> set[str]:
     return seen
 
 
+MODULES = sorted(
+    path.relative_to(SOURCE).with_suffix("").as_posix() for path in SOURCE.rglob("*.py")
+)
+
+
 def test_stage_names_agree_across_dvc_yaml_cli_and_modules():
-    modules = {path.stem for path in SOURCE.glob("*.py")}
+    stage_modules = {path.stem for path in (SOURCE / "stages").glob("*.py")} - {"__init__"}
     assert list(PIPELINE) == list(STAGES)
-    assert set(STAGES) <= modules
+    assert set(STAGES) == stage_modules
     for name, stage in EXPANDED.items():
         assert stage["cmd"] == f"python -m {PACKAGE} {name.replace('@', ' ')}"
+
+
+SUPPORT = [name for name in MODULES if not name.startswith("stages/")]
+
+
+@pytest.mark.parametrize("module", SUPPORT)
+def test_support_code_never_imports_a_stage(module):
+    assert not any(found.startswith("stages/") for found in import_closure(module))
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_no_module_imports_itself_through_others(module):
+    assert all(module not in import_closure(found) for found in project_imports(module))
 
 
 @pytest.mark.parametrize("stage", list(EXPANDED))
@@ -60,15 +88,18 @@ def test_every_stage_depends_on_the_locked_environment(stage):
 
 @pytest.mark.parametrize("stage", list(EXPANDED))
 def test_stage_declares_exactly_the_code_it_imports(stage):
+    prefix = f"src/{PACKAGE}/"
     declared = {
-        Path(dep).stem for dep in EXPANDED[stage]["deps"] if dep.startswith(f"src/{PACKAGE}/")
+        dep.removeprefix(prefix).removesuffix(".py")
+        for dep in EXPANDED[stage]["deps"]
+        if dep.startswith(prefix)
     }
-    assert declared == import_closure(stage.split("@")[0])
+    assert declared == import_closure(f"stages/{stage.split('@')[0]}")
 
 
 def params_read_by(module: str, every_key: set[str]) -> set[str]:
     """Top-level params keys a module reads (``params.<key>``; ``params.model_dump`` reads all)."""
-    tree = ast.parse((SOURCE / f"{module}.py").read_text(encoding="utf-8"))
+    tree = ast.parse((SOURCE / "stages" / f"{module}.py").read_text(encoding="utf-8"))
     read = {
         node.attr
         for node in ast.walk(tree)
@@ -101,4 +132,15 @@ def test_each_gate_checks_its_table_and_guards_the_next_stage(gate, table, consu
 
 def test_import_closure_follows_imports_transitively():
     assert {"config", "errors"} <= import_closure("artifacts")
-    assert "model_files" not in import_closure("featurize")
+    assert {"artifacts", "config", "errors"} <= import_closure("stages/featurize")
+    assert "model_files" not in import_closure("stages/featurize")
+    assert {"compare/checks", "compare/policy", "config"} <= import_closure("compare/__init__")
+
+
+def test_the_recorded_answers_agree_with_cruft():
+    cruft = ROOT / ".cruft.json"
+    if not cruft.is_file():
+        pytest.skip("no .cruft.json: the project is not linked to its template (see the README)")
+    linked = json.loads(cruft.read_text(encoding="utf-8"))["context"]["cookiecutter"]
+    recorded = json.loads((ROOT / ".cookiecutter.json").read_text(encoding="utf-8"))
+    assert {key: value for key, value in linked.items() if not key.startswith("_")} == recorded

@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from {{ cookiecutter.package_name }} import compare, manifest, seeding
+from {{ cookiecutter.package_name }} import compare, seeding
 from {{ cookiecutter.package_name }}.artifacts import to_json_text, write_json
 from {{ cookiecutter.package_name }}.config import Paths
+from {{ cookiecutter.package_name }}.stages import manifest
 from tests.runs import ROOT
 
 DVC_LOCK = """schema: '2.0'
@@ -80,7 +81,7 @@ def test_manifest_carries_every_field_compare_relies_on(params, project):
 
 def test_compare_grades_outputs_and_names_what_differs_from_manifests(params, project, monkeypatch):
     policy = compare.load_policy(ROOT / "tolerance.yaml")
-    exact = {name: rule for name, rule in policy.items() if rule.check == "exact"}
+    exact = {name: check for name, check in policy.outputs.items() if check == "exact"}
     outs = [{"path": name, "md5": f"md5-of-{name}"} for name in exact]
     lock = yaml.safe_dump({"schema": "2.0", "stages": {"stage": {"outs": outs}}})
     (project / "dvc.lock").write_text(lock, encoding="utf-8")
@@ -90,7 +91,7 @@ def test_compare_grades_outputs_and_names_what_differs_from_manifests(params, pr
         (project / "poetry.lock").write_text(poetry_lock, encoding="utf-8")
         runs.append(project / "runs" / name)
         write_json(manifest.build(params, project), runs[-1] / compare.MANIFEST)
-    report = compare.compare(runs, exact)
+    report = compare.compare(runs, policy.model_copy(update={"outputs": exact}))
     assert {cells["second"]["verdict"] for cells in report["outputs"].values()} == {"identical"}
     differences = report["environment_differences"]
     assert set(differences) == {"poetry_lock_sha256", "variables.OMP_NUM_THREADS"}

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from {{ cookiecutter.package_name }} import ingest
 from {{ cookiecutter.package_name }}.config import Paths
-from tests.runs import changed, dvc, output_hashes
+from {{ cookiecutter.package_name }}.stages import ingest
+from tests.runs import changed, dvc, output_hashes, pipeline_stages, project_command
 
 # One worker runs these in order and shares one pipeline run (see pytest-xdist's --dist loadgroup).
 pytestmark = [pytest.mark.pipeline, pytest.mark.xdist_group("pipeline")]
@@ -60,11 +60,15 @@ def test_nothing_to_do_after_a_run(pipeline_run):
     assert json.loads(status.stdout) == {}
 
 
-def test_forced_rerun_is_byte_identical(pipeline_run):
+def test_reproduce_reruns_every_stage_byte_identically_and_collects_the_run(pipeline_run, tmp_path):
     before = output_hashes(pipeline_run.root)
-    rerun = dvc(pipeline_run.root, "repro", "--force")
+    leg = tmp_path / "leg"
+    rerun = project_command(pipeline_run.root, "reproduce", str(leg))
     assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    assert rerun.stdout.count("Running stage") == len(pipeline_stages(pipeline_run.root))
     assert changed(before, output_hashes(pipeline_run.root)) == []
+    collected = {path.relative_to(leg).as_posix() for path in leg.rglob("*") if path.is_file()}
+    assert {"manifest.json", "reports/metrics.json", "data/features/features.csv"} <= collected
 
 
 def test_the_rerun_check_catches_a_changed_or_missing_output(pipeline_run):

@@ -23,7 +23,8 @@ from pathlib import Path
 import pytest
 from threadpoolctl import threadpool_info, threadpool_limits
 
-from {{ cookiecutter.package_name }} import cli, ingest, seeding, split, train
+from {{ cookiecutter.package_name }} import cli, seeding
+from {{ cookiecutter.package_name }}.stages import ingest, split, train
 from tests.runs import ROOT
 from tests.stages import tiny_project, variant
 
@@ -88,7 +89,9 @@ def test_the_cli_runs_every_stage_inside_the_thread_limit(stage, tmp_path, monke
     def record_thread_counts(*_: object) -> None:
         seen.append({pool["num_threads"] for pool in threadpool_info()})
 
-    monkeypatch.setattr(importlib.import_module(f"{PACKAGE}.{stage}"), "run", record_thread_counts)
+    monkeypatch.setattr(
+        importlib.import_module(f"{PACKAGE}.stages.{stage}"), "run", record_thread_counts
+    )
     monkeypatch.setenv("OMP_NUM_THREADS", "2")
     arguments = ["--root", str(tmp_path), stage] + (["raw"] if stage == "validate" else [])
     with threadpool_limits(limits=3):

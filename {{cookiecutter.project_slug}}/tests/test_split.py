@@ -11,7 +11,7 @@ from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from {{ cookiecutter.package_name }}.errors import DataError
-from {{ cookiecutter.package_name }}.split import split_rows
+from {{ cookiecutter.package_name }}.stages.split import split_rows
 
 SEEDS = st.integers(min_value=0, max_value=2**32 - 1)
 TEST_SIZES = st.floats(min_value=0.1, max_value=0.9)

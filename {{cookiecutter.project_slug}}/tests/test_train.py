@@ -9,12 +9,12 @@ import pytest
 from sklearn.base import BaseEstimator
 from skops.io.exceptions import UntrustedTypesFoundException
 
-from {{ cookiecutter.package_name }} import train
 from {{ cookiecutter.package_name }}.artifacts import write_csv
 from {{ cookiecutter.package_name }}.config import TARGET
-from {{ cookiecutter.package_name }}.ingest import breast_cancer
 from {{ cookiecutter.package_name }}.model_files import load_model, model_bytes, save_model
-from {{ cookiecutter.package_name }}.train import build_baseline, build_model
+from {{ cookiecutter.package_name }}.stages import train
+from {{ cookiecutter.package_name }}.stages.ingest import breast_cancer
+from {{ cookiecutter.package_name }}.stages.train import build_baseline, build_model
 from tests.stages import tiny_project, variant
 
 MODELS = ["logistic_regression", "random_forest", "hist_gradient_boosting"]

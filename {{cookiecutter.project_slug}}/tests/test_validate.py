@@ -25,11 +25,12 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from {{ cookiecutter.package_name }} import cli, ingest, validate
+from {{ cookiecutter.package_name }} import cli
 from {{ cookiecutter.package_name }}.artifacts import write_csv
 from {{ cookiecutter.package_name }}.config import TARGET, Paths, load_params
 from {{ cookiecutter.package_name }}.errors import DataError, SuiteError
-from {{ cookiecutter.package_name }}.featurize import featurize
+from {{ cookiecutter.package_name }}.stages import ingest, validate
+from {{ cookiecutter.package_name }}.stages.featurize import featurize
 from tests.runs import ROOT
 
 SUITES = ROOT / "expectations"

@@ -50,13 +50,17 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("schema", help="print the JSON Schema of params.yaml")
     collect = commands.add_parser("collect", help="copy this run's manifest and compared outputs")
     collect.add_argument("destination", type=Path)
+    reproduce = commands.add_parser(
+        "reproduce", help="run every stage from scratch, then collect the run (one leg)"
+    )
+    reproduce.add_argument("destination", type=Path)
     compare = commands.add_parser("compare", help="judge runs from several environments")
     compare.add_argument(
         "runs", type=Path, nargs="+", help="run folders; the first is the reference"
     )
     compare.add_argument("--markdown", type=Path, help="append the Markdown report to this file")
     compare.add_argument("--json", type=Path, help="write the JSON report to this file")
-    for command in (collect, compare):
+    for command in (collect, reproduce, compare):
         command.add_argument(
             "--policy", type=Path, help="tolerance policy (default: tolerance.yaml)"
         )
@@ -66,7 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
 def run_stage(stage: str, paths: Paths, *arguments: str) -> None:
     """Validate params, seed, and run ``stage`` under the pinned thread limit."""
     params = load_params(paths.params)
-    module = importlib.import_module(f"{__package__}.{stage}")
+    module = importlib.import_module(f"{__package__}.stages.{stage}")
     seed_everything(params.seed)
     with threadpool_limits(limits=thread_limit()):
         module.run(params, paths, *arguments)
@@ -77,13 +81,15 @@ def run_command(args: argparse.Namespace, paths: Paths) -> int:
     if args.command == "schema":
         print(json.dumps(params_schema(), indent=2, sort_keys=True))
         return 0
-    if args.command in ("collect", "compare"):
+    if args.command in ("collect", "reproduce", "compare"):
         from . import compare  # pylint: disable=import-outside-toplevel  # not a stage
 
         policy = compare.load_policy(args.policy or paths.tolerance)
         if args.command == "compare":
             return compare.main(args.runs, policy, args.markdown, args.json)
-        compare.collect(paths, args.destination, policy)
+        (compare.reproduce if args.command == "reproduce" else compare.collect)(
+            paths, args.destination, policy
+        )
         return 0
     run_stage(args.command, paths, *([args.dataset] if args.command == "validate" else []))
     return 0

@@ -11,9 +11,9 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
-from .artifacts import write_csv
-from .config import TARGET, Params, Paths
-from .errors import DataError
+from ..artifacts import write_csv
+from ..config import TARGET, Params, Paths
+from ..errors import DataError
 
 
 def split_rows(labels: pd.Series, test_size: float, seed: int) -> pd.DataFrame:

@@ -16,9 +16,9 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from .artifacts import load_subset
-from .config import BaselineParams, ModelParams, Params, Paths
-from .model_files import save_model
+from ..artifacts import load_subset
+from ..config import BaselineParams, ModelParams, Params, Paths
+from ..model_files import save_model
 
 
 def build_model(settings: ModelParams, seed: int) -> ClassifierMixin:

@@ -9,9 +9,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .artifacts import write_csv
-from .config import TARGET, FeaturizeParams, Params, Paths
-from .errors import DataError
+from ..artifacts import write_csv
+from ..config import TARGET, FeaturizeParams, Params, Paths
+from ..errors import DataError
 
 
 def featurize(raw: pd.DataFrame, settings: FeaturizeParams) -> pd.DataFrame:

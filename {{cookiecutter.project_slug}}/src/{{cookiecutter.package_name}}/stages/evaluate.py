@@ -13,11 +13,11 @@ import numpy as np
 import pandas as pd
 from sklearn import metrics
 
-from . import figures
-from .artifacts import atomic_path, load_subset, write_csv, write_json
-from .config import Params, Paths
-from .errors import DataError
-from .model_files import load_model
+from .. import figures
+from ..artifacts import atomic_path, load_subset, write_csv, write_json
+from ..config import Params, Paths
+from ..errors import DataError
+from ..model_files import load_model
 
 # What a person compares between runs: the DVC metrics file holds these; everything else goes to
 # the scores file beside it.

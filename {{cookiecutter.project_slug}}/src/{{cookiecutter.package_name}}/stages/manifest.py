@@ -23,8 +23,8 @@ from typing import Any
 
 import yaml
 
-from .artifacts import write_json
-from .config import Params, Paths
+from ..artifacts import write_json
+from ..config import Params, Paths
 
 PACKAGES = (
     "dvc",

@@ -18,9 +18,9 @@ import numpy as np
 import pandas as pd
 from sklearn.datasets import load_breast_cancer
 
-from .artifacts import write_csv
-from .config import TARGET, DataParams, Params, Paths
-from .errors import DataError
+from ..artifacts import write_csv
+from ..config import TARGET, DataParams, Params, Paths
+from ..errors import DataError
 
 
 def snake_case(name: str) -> str:

@@ -21,10 +21,10 @@ from typing import Any
 
 import pandas as pd
 
-from .artifacts import atomic_path, write_json
-from .config import Params, Paths
-from .errors import DataError, SuiteError
-from .gate_report import render_html
+from ..artifacts import atomic_path, write_json
+from ..config import Params, Paths
+from ..errors import DataError, SuiteError
+from ..gate_report import render_html
 
 DATASETS = ("raw", "features")
 
