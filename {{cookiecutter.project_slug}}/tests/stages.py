@@ -1,19 +1,24 @@
-"""Tiny projects in temporary folders, for running single stages the way the CLI runs them.
+"""The project's own data as each stage sees it, and tiny projects in temporary folders for running
+single stages the way the CLI runs them.
 
-A stage reads its inputs from :class:`Paths` and its settings from :class:`Params`; these helpers
-write the bundled data (featurized and split) where a stage expects them, and vary params.
+Tests read the data ``params.yaml`` configures (the bundled set, the synthetic source or your file
+in ``data/external/``), so they follow the data when you bring your own.
 """
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from {{ cookiecutter.package_name }}.artifacts import write_csv
-from {{ cookiecutter.package_name }}.config import TARGET, Params, Paths, parse_params
+from {{ cookiecutter.package_name }}.config import Params, Paths, load_params, parse_params
+from {{ cookiecutter.package_name }}.stages import ingest
 from {{ cookiecutter.package_name }}.stages.featurize import featurize
-from {{ cookiecutter.package_name }}.stages.ingest import breast_cancer
 from {{ cookiecutter.package_name }}.stages.split import split_rows
+from tests.runs import ROOT
 
 
 def variant(params: Params, changes: dict[str, Any]) -> Params:
@@ -28,10 +33,39 @@ def variant(params: Params, changes: dict[str, Any]) -> Params:
     return parse_params(raw)
 
 
+@functools.cache
+def project_tables() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The raw table ``ingest`` writes for the shipped params, and its features."""
+    params = load_params(ROOT / "params.yaml")
+    source = ingest.load(params.data, params.seed, Paths(ROOT).external)
+    raw = ingest.with_ids(source, params.data, "project data")
+    return raw, featurize(raw, params.featurize, params.data)
+
+
+def raw_table() -> pd.DataFrame:
+    """A copy of the project's raw table."""
+    return project_tables()[0].copy()
+
+
+def features_table() -> pd.DataFrame:
+    """A copy of the project's feature table."""
+    return project_tables()[1].copy()
+
+
+def training_data(params: Params) -> tuple[pd.DataFrame, pd.Series]:
+    """Features (indexed by row id) and labels of every row of the project's data."""
+    features = features_table().set_index(params.data.id_column)
+    return features.drop(columns=params.data.label), features[params.data.label]
+
+
 def tiny_project(folder: Path, params: Params, split_seed: int = 0) -> Paths:
-    """A project in ``folder`` holding the bundled data as features and a split of them."""
+    """A project in ``folder`` holding the project's features and a split of them."""
     paths = Paths(folder)
-    features = featurize(breast_cancer(), params.featurize)
+    features = features_table()
+    data = params.data
+    subset = split_rows(
+        features[data.id_column], features[data.label], params.split.test_size, split_seed
+    )
     write_csv(features, paths.features)
-    write_csv(split_rows(features[TARGET], params.split.test_size, split_seed), paths.split)
+    write_csv(features[[data.id_column]].assign(subset=subset), paths.split)
     return paths

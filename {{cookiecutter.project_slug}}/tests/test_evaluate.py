@@ -10,7 +10,7 @@ import pytest
 
 from {{ cookiecutter.package_name }}.artifacts import to_json_text
 from {{ cookiecutter.package_name }}.config import Paths
-from {{ cookiecutter.package_name }}.stages.evaluate import curves, score, write_figures
+from {{ cookiecutter.package_name }}.stages.evaluate import curves, score, score_multiclass, write_figures
 
 LABELS = np.array([0, 0, 1, 1])
 
@@ -53,7 +53,7 @@ def test_figures_are_stable_bytes_and_the_page_opens_offline(tmp_path):
     written = []
     for folder in ("first", "second"):
         paths = Paths(tmp_path / folder)
-        write_figures(paths, headline, curve_data, [[2, 0], [1, 1]])
+        write_figures(paths, headline, curve_data, [[2, 0], [1, 1]], ["no", "yes"])
         files = sorted(paths.figures.glob("*.svg")) + [paths.evaluation]
         written.append({path.name: path.read_bytes() for path in files})
     assert written[0] == written[1]
@@ -70,3 +70,21 @@ def test_figures_are_stable_bytes_and_the_page_opens_offline(tmp_path):
         text = content.decode("utf-8")
         assert "<script" not in text and "<dc:date>" not in text and "Matplotlib v" not in text
         assert 'href="http' not in text and "@import" not in text, name
+
+
+def test_multiclass_scores_know_every_class_and_a_perfect_model_scores_one():
+    labels = np.array(["a", "b", "c", "a", "b", "c"], dtype=object)
+    perfect = np.eye(3)[[0, 1, 2, 0, 1, 2]] * 0.8 + 0.2 / 3
+    result = score_multiclass(labels, perfect, ["a", "b", "c"])
+    for name in ("accuracy", "balanced_accuracy", "f1_macro", "roc_auc_ovr"):
+        assert result[name] == pytest.approx(1.0)
+    assert set(result["per_class"]) == {"a", "b", "c"}
+    assert result["per_class"]["b"]["support"] == 2
+    json.loads(to_json_text(result))
+
+
+def test_multiclass_scores_stay_finite_for_a_constant_model():
+    labels = np.array([1, 2, 3, 1, 2, 3])
+    result = score_multiclass(labels, np.full((6, 3), 1 / 3), [1, 2, 3])
+    assert result["roc_auc_ovr"] == 0.5
+    json.loads(to_json_text(result))

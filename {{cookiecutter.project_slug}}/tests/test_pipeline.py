@@ -9,15 +9,16 @@ from pathlib import Path
 import pytest
 import yaml
 
+from {{ cookiecutter.package_name }}.artifacts import read_table
 from {{ cookiecutter.package_name }}.config import Paths
-from {{ cookiecutter.package_name }}.stages import ingest
 from tests.runs import changed, dvc, output_hashes, pipeline_stages, project_command
 
 # One worker runs these in order and shares one pipeline run (see pytest-xdist's --dist loadgroup).
 pytestmark = [pytest.mark.pipeline, pytest.mark.xdist_group("pipeline")]
 REFERENCE = Path(__file__).parent / "reference"
-# Regression tolerance for the model: about one flipped prediction on the bundled test set (143
-# rows). The baseline ignores the features, so its scores must match exactly.
+# Regression tolerance for the model's scores: about one flipped prediction in a hundred test
+# rows. The baseline ignores the features, so its scores must match exactly. After an intended
+# change, `make reference` accepts the new scores.
 TOLERANCE = 0.01
 
 
@@ -26,12 +27,11 @@ def metrics(run: Paths) -> dict:
     return json.loads(run.metrics.read_text(encoding="utf-8"))
 
 
-def test_model_clears_the_quality_floor_and_beats_the_baseline(pipeline_run):
+def test_model_beats_the_baseline_on_every_headline_score(pipeline_run):
     result = metrics(pipeline_run)
-    assert result["model"]["accuracy"] >= 0.9
-    assert result["model"]["roc_auc"] >= 0.95
-    for name in ("accuracy", "balanced_accuracy", "f1", "roc_auc"):
-        assert result["baseline"][name] < result["model"][name]
+    assert result["model"].keys() == result["baseline"].keys()
+    for name, value in result["baseline"].items():
+        assert value < result["model"][name], name
 
 
 @pytest.mark.parametrize("name", ["metrics.json", "scores.json"])
@@ -108,18 +108,24 @@ def test_params_that_break_the_schema_stop_the_first_stage(pipeline_run):
         pipeline_run.params.write_bytes(original)
 
 
-def test_bad_raw_data_stops_at_the_gate_and_leaves_downstream_untouched(pipeline_run):
+def test_bad_raw_data_stops_at_the_gate_and_leaves_downstream_untouched(pipeline_run, params):
     before = output_hashes(pipeline_run.root)
-    corrupt = ingest.breast_cancer()
-    corrupt.loc[0, "mean_radius"] = -3.0
-    source = pipeline_run.external / "dataset.csv"
+    data = params.data
+    corrupt = read_table(pipeline_run.raw, data)
+    if data.id is None:
+        corrupt = corrupt.drop(columns=data.id_column)
+    column = next(c for c in corrupt.select_dtypes("number") if c not in (data.label, data.id))
+    corrupt.loc[corrupt.index[0], column] = corrupt[column].min() - 1e6
+    source = pipeline_run.external / "corrupt.csv"
     corrupt.to_csv(source, index=False)
-    original = edit_params(pipeline_run, lambda values: values["data"].update(source="file"))
+    original = edit_params(
+        pipeline_run, lambda values: values["data"].update(source="file", file=source.name)
+    )
     try:
         result = dvc(pipeline_run.root, "repro")
         output = result.stdout + result.stderr
         assert result.returncode != 0
-        assert "error: raw: expect_column_values_to_be_between on column 'mean_radius'" in output
+        assert f"error: raw: expect_column_values_to_be_between on column {column!r}" in output
         assert "Running stage 'featurize'" not in output
         touched = {
             "data/raw/dataset.csv",

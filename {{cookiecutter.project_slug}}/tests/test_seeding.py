@@ -101,7 +101,16 @@ def test_the_cli_runs_every_stage_inside_the_thread_limit(stage, tmp_path, monke
 
 # Stage -> params it needs to draw at random, and the outputs that must follow the seed.
 SEEDED = {
-    "ingest": (ingest, {"data.source": "synthetic", "data.n_rows": 200}, ["raw"]),
+    "ingest": (
+        ingest,
+        {
+            "data.source": "synthetic",
+            "data.n_rows": 200,
+            "data.label": ingest.LABEL,
+            "data.id": None,
+        },
+        ["raw"],
+    ),
     "split": (split, {}, ["split"]),
     "train": (
         train,

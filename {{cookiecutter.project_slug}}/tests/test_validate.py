@@ -1,19 +1,21 @@
-"""The data gates: suites load strictly and pass the bundled data; every kind of expectation in the
-suites catches its corruption on every column it covers, as a critical failure (drift as a warning
-that never stops the gate); a gate's outputs are deterministic and offline.
+"""The data gates: suites load strictly and pass the project's data; every kind of expectation in
+the suites catches its corruption on every column it covers, as a critical failure (drift as a
+warning that never stops the gate); a gate's outputs are deterministic and offline.
 
-Each corruption hits every column at once, each column in rows of its own, and is validated in one
-call: a check weakened for any single column (a widened range, a looser share of nulls, a critical
-check demoted to a warning, a deleted expectation) leaves that column out of the failures and fails
-the test. Corrupt values derive from the bundled data, never from the suites, so a loosened suite
-cannot move them. Checks of the suite files come first and validations (about a second each) last,
-so a broken suite fails fast.
+The tests follow the data ``params.yaml`` configures and hold for the shipped suites and for
+suites drafted by ``expectations draft``. Each corruption hits every column at once, each column
+in rows of its own, and is validated in one call: a check weakened for any single column (a
+widened range, a looser share of nulls, a critical check demoted to a warning, a deleted
+expectation) leaves that column out of the failures and fails the test. Corrupt values and the
+expected failures derive from the data and the project's rules, never from the suites, so a
+loosened suite cannot move them.
 """
 
 from __future__ import annotations
 
 import functools
 import json
+import math
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -27,33 +29,45 @@ from hypothesis import strategies as st
 
 from {{ cookiecutter.package_name }} import cli
 from {{ cookiecutter.package_name }}.artifacts import write_csv
-from {{ cookiecutter.package_name }}.config import TARGET, Paths, load_params
+from {{ cookiecutter.package_name }}.config import Paths, load_params
+from {{ cookiecutter.package_name }}.drafting import MISSING_MARGIN
 from {{ cookiecutter.package_name }}.errors import DataError, SuiteError
 from {{ cookiecutter.package_name }}.stages import ingest, validate
 from {{ cookiecutter.package_name }}.stages.featurize import featurize
 from tests.runs import ROOT
+from tests.stages import features_table, raw_table
 
+PARAMS = load_params(ROOT / "params.yaml")
+LABEL, ID = PARAMS.data.label, PARAMS.data.id_column
 SUITES = ROOT / "expectations"
-RAW = ingest.breast_cancer()
-FRAMES = {"raw": RAW, "features": featurize(RAW, load_params(ROOT / "params.yaml").featurize)}
+FRAMES = {"raw": raw_table(), "features": features_table()}
 SPECS = {gate: json.loads((SUITES / f"{gate}.json").read_text(encoding="utf-8")) for gate in FRAMES}
-TYPE, NOT_NULL, BETWEEN = (
-    "expect_column_values_to_be_of_type",
-    "expect_column_values_to_not_be_null",
-    "expect_column_values_to_be_between",
-)
+TYPE = "type"  # either type check below: failures of both are reported as TYPE
+TYPE_KINDS = {"expect_column_values_to_be_of_type", "expect_column_values_to_be_in_type_list"}
+NOT_NULL, BETWEEN = "expect_column_values_to_not_be_null", "expect_column_values_to_be_between"
 COLUMNS, ROWS = "expect_table_columns_to_match_set", "expect_table_row_count_to_be_between"
-LABELS = "expect_column_distinct_values_to_be_in_set"
+LABELS, UNIQUE = "expect_column_distinct_values_to_be_in_set", "expect_column_values_to_be_unique"
 MEAN, QUARTILES = "expect_column_mean_to_be_between", "expect_column_quantile_values_to_be_between"
-# Every kind the suites use, by severity; a kind added to a suite needs a test here first.
-KINDS = {TYPE, NOT_NULL, BETWEEN, COLUMNS, ROWS, LABELS}
-DRIFT_KINDS = {MEAN, QUARTILES}
-# Drift warnings watch the mean and quartiles of these columns, and the class balance.
-DRIFT = {
-    "raw": ["mean_radius", "mean_texture", "worst_area"],
-    "features": ["mean_radius", "log1p_worst_area"],
-}
-NULLS_ALLOWED = 5  # per measurement: under the suites' 1% of the 569 bundled rows
+CATEGORIES = "expect_column_values_to_be_in_set"
+# Every kind a suite may use, by severity; a kind added to a suite needs a test here first.
+KINDS = TYPE_KINDS | {NOT_NULL, BETWEEN, COLUMNS, ROWS, LABELS, UNIQUE}
+DRIFT_KINDS = {MEAN, QUARTILES, CATEGORIES}
+
+
+def unseen_label(frame: pd.DataFrame) -> object:
+    """A label value of the label's type that the data never had."""
+    labels = frame[LABEL]
+    return labels.max() + 1000 if pd.api.types.is_numeric_dtype(labels) else "never-seen-class"
+
+
+def drift_columns(gate: str) -> list[str]:
+    """Feature columns whose mean or quartiles the suite watches."""
+    watched = {
+        entry["kwargs"]["column"]
+        for entry in SPECS[gate]["expectations"]
+        if entry["type"] in (MEAN, QUARTILES)
+    }
+    return [column for column in FRAMES[gate].columns if column in watched - {LABEL}]
 
 
 @functools.cache
@@ -67,68 +81,107 @@ def failures(gate: str, frame: pd.DataFrame) -> dict[str, set[tuple[str, str | N
     found: dict[str, set[tuple[str, str | None]]] = {"critical": set(), "warning": set()}
     for outcome in validate.check(frame, expectations(gate)):
         if not outcome["success"]:
-            found.setdefault(outcome["severity"], set()).add(
-                (outcome["expectation"], outcome["column"])
-            )
+            kind = TYPE if outcome["expectation"] in TYPE_KINDS else outcome["expectation"]
+            found.setdefault(outcome["severity"], set()).add((kind, outcome["column"]))
     return found
 
 
 def measurements(frame: pd.DataFrame) -> list[str]:
-    """Every column but the label."""
-    return [column for column in frame.columns if column != TARGET]
+    """Every feature column (not the id, not the label)."""
+    return [column for column in frame.columns if column not in (ID, LABEL)]
 
 
-def in_own_rows(frame: pd.DataFrame, rows: int, value: Callable[[str], float]) -> pd.DataFrame:
-    """``frame`` with ``value(column)`` in ``rows`` rows of each measurement, no row shared."""
-    corrupted = frame.copy()
-    for index, column in enumerate(measurements(frame)):
-        corrupted.loc[index * rows : (index + 1) * rows - 1, column] = value(column)
-    return corrupted
+def numeric(frame: pd.DataFrame) -> list[str]:
+    """The numeric feature columns."""
+    return [c for c in measurements(frame) if pd.api.types.is_numeric_dtype(frame[c])]
+
+
+def in_own_rows(
+    frame: pd.DataFrame, columns: list[str], rows: Callable[[str], int], value: Callable
+) -> pd.DataFrame:
+    """``frame`` with ``value(column)`` in ``rows(column)`` present rows of each of ``columns``,
+    no row shared."""
+    corrupted = frame.astype(object)
+    start = 0
+    for column in columns:
+        present = frame.index[frame[column].notna()]
+        chosen = present[start : start + rows(column)]
+        corrupted.loc[chosen, column] = value(column)
+        start += rows(column)
+    return corrupted.astype(frame.dtypes.to_dict(), errors="ignore")
 
 
 Corruption = tuple[pd.DataFrame, set[tuple[str, str | None]]]
 
 
 def wrong_types(frame: pd.DataFrame) -> Corruption:
-    """Whole numbers where measurements are floats, floats where labels are integers."""
-    corrupted = frame.round().astype("int64").astype({TARGET: "float64"})
-    return corrupted, {(TYPE, column) for column in frame.columns}
+    """Text where numbers belong, numbers where text belongs, in every column but the id: the
+    type checks fail, and so do the range and label checks that compare the values."""
+    corrupted = frame.astype(object)
+    for column in [*measurements(frame), LABEL]:
+        numbers = pd.api.types.is_numeric_dtype(frame[column])
+        corrupted[column] = frame[column].astype(str) if numbers else 1.5
+    expected = {(TYPE, column) for column in [*measurements(frame), LABEL]}
+    return corrupted, expected | {(BETWEEN, c) for c in numeric(frame)} | {(LABELS, LABEL)}
 
 
 def nulls_beyond_the_share(frame: pd.DataFrame) -> Corruption:
-    """One null too many in every measurement; any null label (which also makes labels float)."""
-    corrupted = in_own_rows(frame, NULLS_ALLOWED + 1, lambda column: np.nan)
-    corrupted[TARGET] = corrupted[TARGET].where(corrupted.index < len(frame) - 1)
-    return corrupted, {(NOT_NULL, column) for column in frame.columns} | {(TYPE, TARGET)}
+    """One null too many in every feature column; any null label."""
+    extra = math.ceil((MISSING_MARGIN + 0.002) * len(frame)) + 1
+    corrupted = in_own_rows(frame, measurements(frame), lambda column: extra, lambda c: np.nan)
+    corrupted[LABEL] = corrupted[LABEL].where(corrupted.index < len(frame) - 1)
+    expected = {(NOT_NULL, column) for column in [*measurements(frame), LABEL]}
+    # A missing value turns integer labels into floats, which their type check refuses.
+    integers = pd.api.types.is_integer_dtype(frame[LABEL])
+    return corrupted, expected | ({(TYPE, LABEL)} if integers else set())
 
 
 def nulls_within_the_share(frame: pd.DataFrame) -> Corruption:
-    """As many nulls in every measurement as the model may impute: nothing fails."""
-    return in_own_rows(frame, NULLS_ALLOWED, lambda column: np.nan), set()
+    """As many more nulls in every feature column as the margin allows: nothing fails."""
+    allowed = max(0, math.floor(MISSING_MARGIN * len(frame)) - 1)
+    return in_own_rows(frame, measurements(frame), lambda c: allowed, lambda c: np.nan), set()
 
 
 def below_the_range(frame: pd.DataFrame) -> Corruption:
-    """A negative value in every measurement."""
-    corrupted = in_own_rows(frame, 1, lambda column: -1e-6)
-    return corrupted, {(BETWEEN, column) for column in measurements(frame)}
+    """A value far below the observed ones (and below zero) in every numeric column."""
+    low = {
+        c: min(frame[c].min() - (frame[c].max() - frame[c].min()) - 1, -1e-6)
+        for c in numeric(frame)
+    }
+    corrupted = in_own_rows(frame, numeric(frame), lambda c: 1, low.get)
+    return corrupted, {(BETWEEN, column) for column in numeric(frame)}
 
 
 def above_the_range(frame: pd.DataFrame) -> Corruption:
-    """Twice the largest bundled value of every measurement (the suites cap at 1.5 times it)."""
-    corrupted = in_own_rows(frame, 1, lambda column: 2 * frame[column].max())
-    return corrupted, {(BETWEEN, column) for column in measurements(frame)}
+    """Twice the largest value (and at least one span above it) in every numeric column."""
+    high = {
+        c: max(2 * frame[c].max(), 2 * frame[c].max() - frame[c].min()) + 1 for c in numeric(frame)
+    }
+    corrupted = in_own_rows(frame, numeric(frame), lambda c: 1, high.get)
+    return corrupted, {(BETWEEN, column) for column in numeric(frame)}
 
 
 def unknown_labels(frame: pd.DataFrame) -> Corruption:
-    """Label values other than 0 and 1."""
+    """A label value the data never had."""
+    corrupted = frame.astype({LABEL: object})
+    corrupted.loc[corrupted.index[:2], LABEL] = "never-seen-class"
+    return corrupted, (
+        {(LABELS, LABEL), (TYPE, LABEL)}
+        if pd.api.types.is_numeric_dtype(frame[LABEL])
+        else {(LABELS, LABEL)}
+    )
+
+
+def repeated_ids(frame: pd.DataFrame) -> Corruption:
+    """Two rows under one id."""
     corrupted = frame.copy()
-    corrupted.loc[[0, 1], TARGET] = [2, -1]
-    return corrupted, {(LABELS, TARGET)}
+    corrupted.loc[corrupted.index[1], ID] = corrupted.loc[corrupted.index[0], ID]
+    return corrupted, {(UNIQUE, ID)}
 
 
 def too_few_rows(frame: pd.DataFrame) -> Corruption:
     """Fewer rows than a stratified split needs."""
-    return frame.head(9), {(ROWS, None)}
+    return frame.head(1), {(ROWS, None)}
 
 
 def an_extra_column(frame: pd.DataFrame) -> Corruption:
@@ -137,10 +190,11 @@ def an_extra_column(frame: pd.DataFrame) -> Corruption:
 
 
 def missing_columns(frame: pd.DataFrame) -> Corruption:
-    """Every measurement dropped: each of its checks fails, none is skipped."""
+    """Every feature column dropped: each of its checks fails, none is skipped."""
     dropped = measurements(frame)
-    per_column = {(kind, column) for kind in (TYPE, NOT_NULL, BETWEEN) for column in dropped}
-    return frame[[TARGET]], {(COLUMNS, None)} | per_column
+    per_column = {(kind, column) for kind in (TYPE, NOT_NULL) for column in dropped}
+    per_column |= {(BETWEEN, column) for column in numeric(frame)}
+    return frame[[ID, LABEL]], {(COLUMNS, None)} | per_column
 
 
 CORRUPTIONS = [
@@ -150,6 +204,7 @@ CORRUPTIONS = [
     below_the_range,
     above_the_range,
     unknown_labels,
+    repeated_ids,
     too_few_rows,
     an_extra_column,
     missing_columns,
@@ -167,30 +222,21 @@ GOOD = {"type": "expect_table_row_count_to_be_between", "kwargs": {"min_value": 
 
 
 def test_failed_warnings_alone_pass_the_gate_but_one_critical_failure_stops_it():
-    failure = {"expectation": MEAN, "column": TARGET, "success": False, "observed": 0.9}
+    failure = {"expectation": MEAN, "column": LABEL, "success": False, "observed": 0.9}
     warning, critical = {**failure, "severity": "warning"}, {**failure, "severity": "critical"}
-    assert validate.summarize("raw", RAW, [warning, warning])["success"] is True
-    assert validate.summarize("raw", RAW, [warning, critical])["success"] is False
+    frame = FRAMES["raw"]
+    assert validate.summarize("raw", frame, [warning, warning])["success"] is True
+    assert validate.summarize("raw", frame, [warning, critical])["success"] is False
 
 
 @pytest.mark.parametrize("gate", FRAMES)
 def test_only_drift_checks_are_warnings_and_every_kind_is_tested(gate):
     entries = SPECS[gate]["expectations"]
     kinds = {(entry["type"], entry.get("severity", "critical")) for entry in entries}
-    assert kinds == {(kind, "critical") for kind in KINDS} | {
+    assert kinds <= {(kind, "critical") for kind in KINDS} | {
         (kind, "warning") for kind in DRIFT_KINDS
     }
-
-
-@pytest.mark.parametrize("gate", FRAMES)
-def test_every_range_runs_from_zero_to_one_and_a_half_times_the_bundled_maximum(gate):
-    for entry in SPECS[gate]["expectations"]:
-        if entry["type"] == BETWEEN:
-            bounds = entry["kwargs"]
-            largest = FRAMES[gate][bounds["column"]].max()
-            assert bounds["min_value"] == 0, bounds
-            # 1.5 times the largest value, rounded up to two significant digits.
-            assert 1.5 * largest <= bounds["max_value"] <= 1.65 * largest, bounds
+    assert {COLUMNS, ROWS, NOT_NULL, LABELS, UNIQUE} <= {kind for kind, _ in kinds}
 
 
 @pytest.mark.parametrize("gate", FRAMES)
@@ -240,9 +286,9 @@ def test_exit_codes_tell_broken_data_params_and_suites_apart(tmp_path, capsys, b
     paths = Paths(tmp_path)
     shutil.copytree(SUITES, paths.expectations)
     params = yaml.safe_load((ROOT / "params.yaml").read_text(encoding="utf-8"))
-    frame = RAW.copy()
+    frame = FRAMES["raw"].copy()
     if broken == "data":
-        frame.loc[0, TARGET] = 2
+        frame.loc[0, LABEL] = unseen_label(frame)
     elif broken == "params":
         params["seed"] = -1
     else:
@@ -255,41 +301,51 @@ def test_exit_codes_tell_broken_data_params_and_suites_apart(tmp_path, capsys, b
     assert capsys.readouterr().err.startswith("error: ")
 
 
+def drifted(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """The lower half of each column's values replaced by its maximum: still within its range,
+    but mean and quartiles move."""
+    frame = frame.copy()
+    for column in columns:
+        values = frame[column]
+        frame.loc[values <= values.median(), column] = values.max()
+    return frame
+
+
 @pytest.mark.parametrize("gate", FRAMES)
 def test_drift_is_a_warning_on_every_watched_column_and_never_stops_the_gate(gate):
-    frame = FRAMES[gate].copy()
-    frame[DRIFT[gate]] *= 1.3  # still within range, but every mean and quartile moves
-    frame.loc[frame.index[frame[TARGET] == 0][:150], TARGET] = 1  # 64% malignant
-    outcomes = validate.check(frame, expectations(gate))
+    watched = drift_columns(gate)
+    outcomes = validate.check(drifted(FRAMES[gate], watched), expectations(gate))
     failed = {(o["expectation"], o["column"], o["severity"]) for o in outcomes if not o["success"]}
-    assert failed == {(MEAN, column, "warning") for column in [*DRIFT[gate], TARGET]} | {
-        (QUARTILES, column, "warning") for column in DRIFT[gate]
-    }
-    assert validate.summarize(gate, frame, outcomes)["success"] is True
+    assert {column for _, column, _ in failed} == set(watched)
+    assert {severity for _, _, severity in failed} == {"warning"}
+    assert validate.summarize(gate, FRAMES[gate], outcomes)["success"] is True
 
 
 def test_a_failing_gate_writes_its_report_and_names_each_failure(tmp_path):
-    frame = RAW.copy()
-    frame.loc[3, "mean_radius"] = -5.0
-    frame.loc[7, TARGET] = 2
+    frame = FRAMES["raw"].copy()
+    column = numeric(frame)[0]
+    frame.loc[frame.index[3], column] = frame[column].min() - 1e6
+    frame.loc[frame.index[7], LABEL] = unseen_label(frame)
     with pytest.raises(DataError) as caught:
         validate.gate("raw", frame, SUITES / "raw.json", tmp_path)
-    assert caught.value.problems == [
-        "raw: expect_column_distinct_values_to_be_in_set on column 'target': observed "
-        '{"examples": [2], "unexpected_count": 1}; '
-        'expected {"value_set": [0, 1]}',
-        "raw: expect_column_values_to_be_between on column 'mean_radius': observed "
-        '{"examples": [-5.0], "unexpected_count": 1, "unexpected_percent": 0.17574692442882248}; '
-        'expected {"max_value": 43.0, "min_value": 0.0}',
-    ]
+    problems = caught.value.problems
+    assert any(
+        line.startswith(f"raw: {LABELS} on column {LABEL!r}: observed")
+        and str(unseen_label(FRAMES["raw"])) in line
+        for line in problems
+    )
+    assert any(
+        line.startswith(f"raw: {BETWEEN} on column {column!r}: observed") and "-" in line
+        for line in problems
+    )
     summary = json.loads((tmp_path / "raw.json").read_text(encoding="utf-8"))
     assert summary["success"] is False
-    assert summary["failed"] == {"critical": 2, "warning": 0, "info": 0}
+    assert summary["failed"]["critical"] == len(problems) >= 2
 
 
 def test_gate_outputs_are_deterministic_and_offline(tmp_path, capsys):
-    frame = RAW.copy()
-    frame["mean_radius"] = frame["mean_radius"] * 1.3  # in range, but the mean has drifted
+    watched = drift_columns("raw")
+    frame = drifted(FRAMES["raw"], watched)
     first, second = tmp_path / "first", tmp_path / "second"
     validate.gate("raw", frame, SUITES / "raw.json", first)
     validate.gate("raw", frame, SUITES / "raw.json", second)
@@ -297,16 +353,14 @@ def test_gate_outputs_are_deterministic_and_offline(tmp_path, capsys):
         assert (first / name).read_bytes() == (second / name).read_bytes()
     html = (first / "raw.html").read_text(encoding="utf-8")
     assert "<script" not in html and "http" not in html and "<img" not in html
-    assert (
-        "warning: raw: expect_column_mean_to_be_between on column 'mean_radius'"
-        in capsys.readouterr().out
-    )
+    printed = capsys.readouterr().out
+    assert all(f"on column {column!r}" in printed for column in watched)
     summary = (first / "raw.json").read_text(encoding="utf-8")
     assert str(tmp_path) not in summary and "time" not in summary
 
 
 @pytest.mark.parametrize("gate", FRAMES)
-def test_the_bundled_data_passes_every_check(gate):
+def test_the_project_data_passes_every_check(gate):
     assert failures(gate, FRAMES[gate]) == {"critical": set(), "warning": set()}
 
 
@@ -317,9 +371,13 @@ def test_each_corruption_fails_exactly_its_checks_on_every_column(gate, corrupt)
     assert failures(gate, frame)["critical"] == expected
 
 
+@pytest.mark.skipif(
+    PARAMS.data.source == "file", reason="the suites describe your file, not the synthetic source"
+)
 @settings(max_examples=3, deadline=None)
 @given(n_rows=st.integers(min_value=10, max_value=3000), seed=st.integers(0, 2**32 - 1))
 def test_synthetic_frames_of_any_size_meet_the_contract(params, n_rows, seed):
-    frame = ingest.synthetic(n_rows, seed)
+    frame = ingest.with_ids(ingest.synthetic(n_rows, seed), params.data, "synthetic")
     assert failures("raw", frame)["critical"] == set()
-    assert failures("features", featurize(frame, params.featurize))["critical"] == set()
+    features = featurize(frame, params.featurize, params.data)
+    assert failures("features", features)["critical"] == set()

@@ -20,7 +20,7 @@ import pandas as pd
 import pyarrow
 import pyarrow.csv
 
-from .config import TARGET, Paths
+from .config import DataParams, Paths
 
 
 @contextmanager
@@ -61,10 +61,15 @@ def _plain(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
-def load_subset(paths: Paths, subset: str) -> tuple[pd.DataFrame, pd.Series]:
-    """Features and labels of the ``train`` or ``test`` rows fixed by the ``split`` stage."""
-    features = pd.read_csv(paths.features)
-    assignment = pd.read_csv(paths.split)
-    rows = assignment.loc[assignment["subset"] == subset, "row"].to_numpy()
-    chosen = features.iloc[rows]
-    return chosen.drop(columns=TARGET), chosen[TARGET]
+def read_table(path: Path, data: DataParams) -> pd.DataFrame:
+    """Read a pipeline table; row ids are always text, so ``007`` and ``7`` stay different ids."""
+    return pd.read_csv(path, dtype={data.id_column: str}, keep_default_na=False, na_values=[""])
+
+
+def load_subset(paths: Paths, data: DataParams, subset: str) -> tuple[pd.DataFrame, pd.Series]:
+    """Features and labels of the ``train`` or ``test`` rows fixed by the ``split`` stage, indexed
+    by row id (the id and label columns are not features)."""
+    features = read_table(paths.features, data).set_index(data.id_column)
+    assignment = read_table(paths.split, data)
+    chosen = features.loc[assignment.loc[assignment["subset"] == subset, data.id_column]]
+    return chosen.drop(columns=data.label), chosen[data.label]

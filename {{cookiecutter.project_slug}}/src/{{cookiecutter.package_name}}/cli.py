@@ -60,6 +60,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     compare.add_argument("--markdown", type=Path, help="append the Markdown report to this file")
     compare.add_argument("--json", type=Path, help="write the JSON report to this file")
+    expectations = commands.add_parser("expectations", help="work with expectation suites")
+    actions = expectations.add_subparsers(dest="action", required=True, metavar="ACTION")
+    drafting = actions.add_parser("draft", help="print a suite drafted from a table, to review")
+    drafting.add_argument("table", type=Path, help="your CSV (raw) or data/features/features.csv")
+    drafting.add_argument("--dataset", choices=("raw", "features"), default="raw")
+    predict = commands.add_parser("predict", help="apply the trained model to new rows")
+    predict.add_argument("rows", type=Path, help="CSV of new rows (the label column may be absent)")
+    predict.add_argument("output", type=Path, help="CSV to write: row id, predicted, probability")
     for command in (collect, reproduce, compare):
         command.add_argument(
             "--policy", type=Path, help="tolerance policy (default: tolerance.yaml)"
@@ -80,6 +88,16 @@ def run_command(args: argparse.Namespace, paths: Paths) -> int:
     """Run one parsed command; returns its exit code."""
     if args.command == "schema":
         print(json.dumps(params_schema(), indent=2, sort_keys=True))
+        return 0
+    if args.command in ("expectations", "predict"):
+        from . import commands  # pylint: disable=import-outside-toplevel  # loads every stage
+
+        params = load_params(paths.params)
+        if args.command == "predict":
+            with threadpool_limits(limits=thread_limit()):
+                commands.predict(params, paths, args.rows, args.output)
+        else:
+            sys.stdout.write(commands.draft_suite(params, args.table, args.dataset))
         return 0
     if args.command in ("collect", "reproduce", "compare"):
         from . import compare  # pylint: disable=import-outside-toplevel  # not a stage

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from .errors import ParamsError
 
 PARAMS_FILE = "params.yaml"
-TARGET = "target"
+DERIVED_ID = "row_id"  # the id column ``ingest`` adds when ``data.id`` is null
 
 
 class _Section(BaseModel):
@@ -41,12 +41,56 @@ class DataParams(_Section):
     file: str = Field(
         pattern=r"^[\w.-]+\.csv$", description="CSV file name inside data/external/ (source: file)"
     )
+    label: str = Field(min_length=1, description="The column to predict: two or more classes")
+    id: str | None = Field(
+        min_length=1,
+        description="A column of unique row ids in your data; null: ingest derives "
+        f"'{DERIVED_ID}' from each row's content",
+    )
+    positive_class: int | str = Field(
+        description="Binary tasks: the class scored as positive (threshold, ROC, precision)"
+    )
+
+    @property
+    def id_column(self) -> str:
+        """The id column of every table from ``data/raw`` on."""
+        return self.id or DERIVED_ID
 
 
 class FeaturizeParams(_Section):
     """Row-wise feature transforms (nothing that learns from other rows, so no leakage)."""
 
     log1p: list[str] = Field(description="Columns replaced by log(1 + x), renamed log1p_<col>")
+
+
+class NumericParams(_Section):
+    """How numeric columns are prepared inside the model (learned from training rows only)."""
+
+    impute: Literal["median", "mean"] = Field(description="Fill missing values with this")
+    scale: Literal["standard", "robust", "none"] = Field(description="Rescale each column")
+
+
+class CategoricalParams(_Section):
+    """How text (categorical) columns are prepared inside the model."""
+
+    columns: list[str] = Field(
+        description="Columns of numeric codes to treat as categories (text columns always are)"
+    )
+    impute: Literal["most_frequent", "constant"] = Field(
+        description="Fill missing values with the most frequent category, or a constant "
+        "('missing_value'; 0 for numeric codes)"
+    )
+    encode: Literal["one_hot", "ordinal"] = Field(
+        description="one_hot: unseen categories get all zeros; ordinal: unseen get -1"
+    )
+
+
+class PreprocessParams(_Section):
+    """Imputing, scaling and encoding: fitted inside the model, on the training rows only."""
+
+    skip: list[str] = Field(description="Feature columns the model never sees")
+    numeric: NumericParams
+    categorical: CategoricalParams
 
 
 class SplitParams(_Section):
@@ -97,7 +141,7 @@ class EvaluateParams(_Section):
     """How predictions are scored."""
 
     threshold: float = Field(
-        gt=0, lt=1, description="Probability at or above which a row is positive"
+        gt=0, lt=1, description="Binary tasks: probability at or above which a row is positive"
     )
 
 
@@ -107,6 +151,7 @@ class Params(_Section):
     seed: int = Field(ge=0, le=2**32 - 1, description="The one seed: data sampling, split, models")
     data: DataParams
     featurize: FeaturizeParams
+    preprocess: PreprocessParams
     split: SplitParams
     model: ModelParams
     baseline: BaselineParams

@@ -21,7 +21,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..artifacts import atomic_path, write_json
+from ..artifacts import atomic_path, read_table, write_json
 from ..config import Params, Paths
 from ..errors import DataError, SuiteError
 from ..gate_report import render_html
@@ -117,6 +117,9 @@ def _key(configuration: Any) -> str:
 def check(frame: pd.DataFrame, expectations: list[Any]) -> list[dict[str, Any]]:
     """Validate ``frame``; one outcome per expectation, in suite order."""
     gx = _great_expectations()
+    # GX 1.x does not know pandas' ``str`` dtype; as ``object`` each value is checked as a str.
+    text = [name for name in frame.columns if pd.api.types.is_string_dtype(frame[name])]
+    frame = frame.astype({name: object for name in text})
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = {"globally": False}
     batch = (
@@ -193,7 +196,7 @@ def gate(dataset: str, frame: pd.DataFrame, suite_path: Path, report_dir: Path) 
     return summary
 
 
-def run(params: Params, paths: Paths, dataset: str) -> None:  # pylint: disable=unused-argument
+def run(params: Params, paths: Paths, dataset: str) -> None:
     """Gate ``dataset`` (``raw`` or ``features``)."""
-    table = {"raw": paths.raw, "features": paths.features}[dataset]
-    gate(dataset, pd.read_csv(table), paths.expectations / f"{dataset}.json", paths.validation)
+    table = read_table({"raw": paths.raw, "features": paths.features}[dataset], params.data)
+    gate(dataset, table, paths.expectations / f"{dataset}.json", paths.validation)
