@@ -57,7 +57,8 @@ FAULTS = [
         "The baseline, like the model, is fitted on the training rows only.",
         f"{SRC}/stages/train.py",
         "build_baseline(params.baseline, params.seed).fit(features, labels)",
-        'build_baseline(params.baseline, params.seed).fit(*load_subset(paths, params.data, "test"))',
+        "build_baseline(params.baseline, params.seed)"
+        '.fit(*load_subset(paths, params.data, "test"))',
         "tests/test_train.py",
     ),
     Fault(
@@ -96,8 +97,8 @@ FAULTS = [
         "stage-thread-limit-dropped",
         "The CLI limits every thread pool to OMP_NUM_THREADS around each stage.",
         f"{SRC}/cli.py",
-        "threadpool_limits(limits=thread_limit())",
-        "threadpool_limits(limits=None)",
+        "threadpool_limits(limits=thread_limit()):\n        module.run(",
+        "threadpool_limits(limits=None):\n        module.run(",
         "tests/test_seeding.py",
     ),
     Fault(

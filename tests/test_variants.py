@@ -67,6 +67,7 @@ EXPECTED_FILES = """
 docs/conftest.py docs/data-contracts.md dvc.yaml expectations/features.json expectations/raw.json
 noxfile.py params.schema.json params.yaml poetry.lock poetry.toml pyproject.toml tolerance.yaml
 src/{package}/__init__.py src/{package}/__main__.py src/{package}/artifacts.py src/{package}/cli.py
+src/{package}/commands.py src/{package}/drafting.py src/{package}/models.py
 src/{package}/compare/__init__.py src/{package}/compare/checks.py src/{package}/compare/collect.py
 src/{package}/compare/policy.py src/{package}/compare/report.py src/{package}/config.py
 src/{package}/errors.py src/{package}/figures.py src/{package}/gate_report.py
