@@ -40,6 +40,8 @@ def test_the_generated_workflows_run_here_step_by_step():
         "leg: Run every stage from scratch and collect the run: ran",
         "docker: Build the image: stood in for: no Docker engine here",
         "compare: Compare every leg with the reference",
+        "compare: Report what this pull request changes (params, metrics, verdict) against its "
+        "base: ran",
     ):
         assert line in report, report
     assert "legs that ran here agree; 3 others missing, as expected" in report

@@ -60,6 +60,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     compare.add_argument("--markdown", type=Path, help="append the Markdown report to this file")
     compare.add_argument("--json", type=Path, help="write the JSON report to this file")
+    commands.add_parser("pull", help="fetch the recorded data and outputs from the DVC remote")
+    commands.add_parser("push", help="send the recorded data and outputs to the DVC remote")
+    notice = commands.add_parser("fork-notice", help="say why a fork's pull request skips jobs")
+    notice.add_argument("--markdown", type=Path, help="append the notice here (default: stdout)")
+    report = commands.add_parser("pr-report", help="params, metrics and verdict against a base")
+    report.add_argument("base", help="the Git revision to compare with (e.g. origin/main)")
+    report.add_argument("--compare", type=Path, help="a JSON report written by `compare --json`")
+    report.add_argument("--markdown", type=Path, help="append the report here (default: stdout)")
     for command in (collect, reproduce, compare):
         command.add_argument(
             "--policy", type=Path, help="tolerance policy (default: tolerance.yaml)"
@@ -80,6 +88,22 @@ def run_command(args: argparse.Namespace, paths: Paths) -> int:
     """Run one parsed command; returns its exit code."""
     if args.command == "schema":
         print(json.dumps(params_schema(), indent=2, sort_keys=True))
+        return 0
+    if args.command in ("pull", "push", "fork-notice", "pr-report"):
+        from . import pr_report, remote  # pylint: disable=import-outside-toplevel  # not stages
+
+        if args.command in ("pull", "push"):
+            getattr(remote, args.command)(paths)
+            return 0
+        if args.command == "pr-report":
+            text = pr_report.report(paths, args.base, args.compare)
+        else:
+            text = remote.fork_notice(paths)
+        if args.markdown is None:
+            sys.stdout.write(text)
+        else:  # a job summary, say: append
+            with args.markdown.open("a", encoding="utf-8") as handle:
+                handle.write(text)
         return 0
     if args.command in ("collect", "reproduce", "compare"):
         from . import compare  # pylint: disable=import-outside-toplevel  # not a stage
