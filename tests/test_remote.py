@@ -4,8 +4,9 @@ Clone A runs the pipeline on a user's own CSV (``dvc add``-ed, ``data.source: fi
 data, intermediate outputs and models with the project's ``push`` command. Clone B, a fresh
 ``git clone`` elsewhere with an empty cache, pulls with the project's ``pull`` command (the step
 the generated workflows run) and reproduces: no stage runs, the status is clean and every output is
-byte-identical to A's; ``dvc repro --pull`` from an empty cache gives the same bytes, and a changed
-param reruns only the stages that read it. An unreachable remote, a file missing from the remote
+byte-identical to A's. Both sides type the generated README's command blocks, in order.
+``dvc repro --pull`` from an empty cache gives the same bytes, and a changed param reruns only the
+stages that read it. An unreachable remote, a file missing from the remote
 and a ``.dvc`` file whose data were never pushed each end with one ``error:`` line naming the file
 and what to do, and nothing is written.
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 import shutil
 from pathlib import Path
 
@@ -21,6 +23,7 @@ import pytest
 import yaml
 
 from tests.conftest import run
+from tests.test_quickstart import bash_block
 
 pytestmark = pytest.mark.slow
 IDENTITY = ["-c", "user.name=Remote Tests", "-c", "user.email=remote.tests@example.com"]
@@ -63,9 +66,21 @@ def errors_of(result) -> list[str]:
     return [line for line in result.stderr.splitlines() if line.startswith("error:")]
 
 
+def type_in(folder: Path, line: str, locked_env) -> str:
+    """Run one command line of the README as typed: ``poetry run`` in the locked environment
+    (which stands in for ``poetry install``), git with a test identity; return its output."""
+    words = shlex.split(line)
+    if words[:2] == ["poetry", "run"]:
+        command = words[4:] if words[2:4] == ["python", "-m"] else words[2:]
+        return ok(locked_env(folder, *command))
+    assert words[0] == "git", line
+    return git(folder, *words[1:])
+
+
 @pytest.fixture(scope="module")
 def shared(bake, locked_env, tmp_path_factory):
-    """Clone A, pipeline run on a user's CSV and pushed to a folder remote; the remote folder."""
+    """Clone A, pipeline run on a user's CSV and pushed to a folder remote by the generated
+    README's commands, typed in order; the remote folder."""
     root = tmp_path_factory.mktemp("remote")
     storage = root / "storage"
     storage.mkdir()
@@ -73,6 +88,9 @@ def shared(bake, locked_env, tmp_path_factory):
     package = json.loads((project / ".cookiecutter.json").read_text())["package_name"]
     locked_env.install(project)
     git(project, "init", "--quiet")
+    git(project, "add", "-A")
+    git(project, "commit", "--quiet", "-m", "Start from the template")
+    # The user's own file (the bundled data's columns) and `data.source: file`.
     user_csv = (
         "from {0}.stages.ingest import breast_cancer; breast_cancer().to_csv({1!r}, index=False)"
     )
@@ -81,13 +99,13 @@ def shared(bake, locked_env, tmp_path_factory):
     params = yaml.safe_load((project / "params.yaml").read_text(encoding="utf-8"))
     params["data"]["source"] = "file"
     (project / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
-    ok(locked_env(project, "dvc", "add", "data/external/dataset.csv"))
-    git(project, "add", "-A")
-    git(project, "commit", "--quiet", "-m", "Own data, tracked by DVC")
-    ok(locked_env(project, "dvc", "repro"))
-    git(project, "add", "-A")
-    git(project, "commit", "--quiet", "-m", "Run the pipeline")
-    ok(locked_env(project, package, "push"))
+    readme = (project / "README.md").read_text(encoding="utf-8")
+    loop = bash_block(readme, "The whole loop, in order")
+    assert loop[0] == "poetry run dvc add data/external/dataset.csv", loop
+    assert loop[-1] == f"poetry run python -m {package} push", loop
+    for line in loop:
+        type_in(project, line, locked_env)
+    assert git(project, "status", "--porcelain") == ""
     return project, package, storage
 
 
@@ -113,14 +131,16 @@ def test_a_fresh_clone_pulls_and_reproduces_nothing_with_identical_bytes(
 ):
     project, package, storage = shared
     assert sorted(path.name for path in storage.iterdir()) == ["files"]
+    readme = (project / "README.md").read_text(encoding="utf-8")
+    colleague = bash_block(readme, "A colleague then clones and pulls")
+    assert colleague[:3] == ["git clone <repository-url>", f"cd {project.name}", "poetry install"]
     clone = fresh_clone(shared, tmp_path / "b")
-    command = pull_step(clone).split()
-    assert command == ["poetry", "run", "python", "-m", package, "pull"]
-    ok(locked_env(clone, *command[4:]))
-    repro = ok(locked_env(clone, "dvc", "repro"))
-    assert ran_stages(repro) == set(), repro
-    status = ok(locked_env(clone, "dvc", "status"))
-    assert "Data and pipelines are up to date" in status, status
+    pull, repro, status = colleague[3:]
+    assert pull == pull_step(clone), "the README and ci.yml pull the same way"
+    type_in(clone, pull, locked_env)
+    ran = type_in(clone, repro, locked_env)
+    assert ran_stages(ran) == set(), ran
+    assert "Data and pipelines are up to date." in type_in(clone, status, locked_env)
     expected = outputs(project)
     assert {"data/external/dataset.csv", "models/model.skops", "data/raw/dataset.csv"} <= set(
         expected

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 from .config import Paths
@@ -27,7 +28,7 @@ def dvc_json(paths: Paths, *args: str) -> dict:
     return json.loads(result.stdout or "{}")
 
 
-def cell(value: object) -> str:
+def as_cell(value: object) -> str:
     """A value as a Markdown table cell."""
     return "–" if value is None else f"`{json.dumps(value)}`"
 
@@ -37,7 +38,7 @@ def rows(diff: dict, with_change: bool) -> list[str]:
     lines = []
     for _, changes in sorted(diff.items()):
         for key, values in sorted(changes.items()):
-            line = f"| `{key}` | {cell(values.get('old'))} | {cell(values.get('new'))} |"
+            line = f"| `{key}` | {as_cell(values.get('old'))} | {as_cell(values.get('new'))} |"
             if with_change:
                 change = values.get("diff")
                 line += f" {f'{change:+.6g}' if isinstance(change, (int, float)) else '–'} |"
@@ -46,15 +47,28 @@ def rows(diff: dict, with_change: bool) -> list[str]:
 
 
 def verdict_lines(compare_json: Path | None) -> list[str]:
-    """The comparison's verdict and the outputs that were not identical."""
+    """The comparison's verdict in short: counts per verdict, legs that are wholly missing and
+    every output that differs (the compare step's own report has the full table)."""
     if compare_json is None or not compare_json.is_file():
         return ["No comparison of reproduction legs was made for this report."]
     compared = json.loads(compare_json.read_text(encoding="utf-8"))
-    lines = [f"Comparison of every reproduction leg: **{compared['verdict']}**."]
-    for output, legs in sorted(compared["outputs"].items()):
-        for leg, judged in sorted(legs.items()):
-            if judged["verdict"] != "identical":
-                lines.append(f"- `{output}` in `{leg}`: {judged['verdict']} ({judged['detail']})")
+    judged = [
+        (output, leg, cell)
+        for output, legs in sorted(compared["outputs"].items())
+        for leg, cell in sorted(legs.items())
+    ]
+    counts = Counter(cell["verdict"] for _, _, cell in judged)
+    summary = ", ".join(f"{count} {verdict}" for verdict, count in sorted(counts.items()))
+    lines = [f"Comparison of every reproduction leg: **{compared['verdict']}** ({summary})."]
+    verdicts_of: dict[str, set[str]] = {}
+    for _, leg, cell in judged:
+        verdicts_of.setdefault(leg, set()).add(cell["verdict"])
+    absent = [leg for leg, verdicts in sorted(verdicts_of.items()) if verdicts == {"missing"}]
+    if absent:
+        lines.append(f"- Legs that did not run or were not collected: {', '.join(absent)}")
+    for output, leg, cell in judged:
+        if cell["verdict"] == "different":
+            lines.append(f"- `{output}` in `{leg}`: different ({cell['detail']})")
     return lines
 
 
