@@ -146,6 +146,18 @@ def test_a_fresh_clone_pulls_and_reproduces_nothing_with_identical_bytes(
         expected
     )
     assert outputs(clone) == expected
+    # A Nox leg's clean copy (Git's files only) takes the pulled data along.
+    copy = tmp_path / "nox-copy"
+    code = (
+        "import pathlib, sys, noxfile\n"
+        "class Session:\n"
+        "    def error(self, message): sys.exit(message)\n"
+        "noxfile.clean_copy(Session(), pathlib.Path(sys.argv[1]))\n"
+    )
+    ok(run([locked_env.python, "-c", code, str(copy)], clone, locked_env.env))
+    copied = copy / "data" / "external" / "dataset.csv"
+    assert copied.read_bytes() == expected["data/external/dataset.csv"]
+    assert not (copy / "models").exists() and not (copy / ".dvc" / "cache").exists()
 
 
 def test_repro_pull_from_an_empty_cache_gives_the_same_bytes(shared, locked_env, tmp_path):
