@@ -281,6 +281,8 @@ def test_the_default_remote_is_configured_and_needs_no_credentials_in_git(projec
         assert "remote" not in config
     assert not (project / ".dvc" / "config.local").exists()
     assert "/config.local" in (project / ".dvc" / ".gitignore").read_text(encoding="utf-8")
+    # google-github-actions/auth writes its credentials file into the workspace.
+    assert "gha-creds-*.json" in (project / ".gitignore").read_text(encoding="utf-8").splitlines()
 
 
 def test_jobs_that_need_data_pull_them_with_the_remote_group_and_skip_forks(project):
