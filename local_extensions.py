@@ -4,6 +4,10 @@
 that is valid TOML, YAML and Python at once, so answers with quotes, backslashes or non-ASCII
 letters bake into files that still parse. The pre-generation hook has already rejected control
 characters.
+
+``remote_group`` names the optional Poetry group holding the DVC plugin a remote URL needs
+(``s3``, ``gs``, ``azure`` or ``ssh``; empty for a folder or no remote), so the README and the
+workflows install exactly that group.
 """
 
 import json
@@ -15,3 +19,10 @@ from cookiecutter.utils import simple_filter
 def quoted(value):
     """Return ``value`` as a double-quoted literal with only ``"`` and ``\\`` escaped."""
     return json.dumps(str(value), ensure_ascii=False)
+
+
+@simple_filter
+def remote_group(url):
+    """The Poetry group of the DVC storage plugin for ``url`` ("" for a folder or no remote)."""
+    scheme = str(url).partition("://")[0].lower() if "://" in str(url) else ""
+    return scheme if scheme in ("s3", "gs", "azure", "ssh") else ""

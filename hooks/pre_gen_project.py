@@ -11,16 +11,17 @@ import sys
 import unicodedata
 
 ANSWERS = {
-    "project_name": {{ cookiecutter.project_name | quoted }},  # noqa: E501
-    "project_slug": {{ cookiecutter.project_slug | quoted }},  # noqa: E501
-    "package_name": {{ cookiecutter.package_name | quoted }},  # noqa: E501
-    "description": {{ cookiecutter.description | quoted }},  # noqa: E501
-    "author_name": {{ cookiecutter.author_name | quoted }},  # noqa: E501
-    "author_email": {{ cookiecutter.author_email | quoted }},  # noqa: E501
-    "github_owner": {{ cookiecutter.github_owner | quoted }},  # noqa: E501
-    "python_version": {{ cookiecutter.python_version | quoted }},  # noqa: E501
-    "license": {{ cookiecutter.license | quoted }},  # noqa: E501
-    "reproduce_on": {{ cookiecutter.reproduce_on | quoted }},  # noqa: E501
+    "project_name": {{cookiecutter.project_name | quoted}},  # noqa: E501
+    "project_slug": {{cookiecutter.project_slug | quoted}},  # noqa: E501
+    "package_name": {{cookiecutter.package_name | quoted}},  # noqa: E501
+    "description": {{cookiecutter.description | quoted}},  # noqa: E501
+    "author_name": {{cookiecutter.author_name | quoted}},  # noqa: E501
+    "author_email": {{cookiecutter.author_email | quoted}},  # noqa: E501
+    "github_owner": {{cookiecutter.github_owner | quoted}},  # noqa: E501
+    "python_version": {{cookiecutter.python_version | quoted}},  # noqa: E501
+    "license": {{cookiecutter.license | quoted}},  # noqa: E501
+    "reproduce_on": {{cookiecutter.reproduce_on | quoted}},  # noqa: E501
+    "dvc_remote": {{cookiecutter.dvc_remote | quoted}},  # noqa: E501
 }
 
 PYTHON_VERSIONS = ("3.11", "3.12", "3.13")
@@ -40,6 +41,13 @@ EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
 # Control characters, surrogates, unassigned code points and line/paragraph separators cannot be
 # written into single-line TOML, YAML and Python strings.
 FORBIDDEN_CATEGORIES = {"Cc", "Cs", "Cn", "Zl", "Zp"}
+# DVC remotes whose storage plugin the project offers as a Poetry group; anything without a scheme
+# is a folder (local disk or NFS). Credentials never go in the URL: it is committed in .dvc/config.
+REMOTE_SCHEMES = ("s3", "gs", "azure", "ssh")
+REMOTE_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://")
+REMOTE_SECRETS = re.compile(
+    r"[?&;](?:[\w-]*(?:key|secret|token|password|signature|sig|credential)[\w-]*)=", re.IGNORECASE
+)
 
 
 def text_problems(key, value, required=True):
@@ -51,6 +59,48 @@ def text_problems(key, value, required=True):
     )
     if bad:
         yield f"{key} contains control or unprintable characters ({', '.join(bad)})"
+
+
+def remote_problems(url):
+    """Problems with the default DVC remote (empty: no remote)."""
+    if not url:
+        return
+    if any(
+        c.isspace() or c in "\"'\\" or unicodedata.category(c) in FORBIDDEN_CATEGORIES for c in url
+    ):
+        yield (
+            f"dvc_remote {url!r} contains spaces, quotes, backslashes or control characters; "
+            "give a plain URL or a folder path written with '/'"
+        )
+        return
+    scheme = REMOTE_SCHEME.match(url)
+    if scheme is None:
+        if ":" in url.split("/")[0] and not re.fullmatch(r"[A-Za-z]:", url.split("/")[0]):
+            yield (
+                f"dvc_remote {url!r} is not a URL DVC can use here: write scp-like "
+                "'host:path' as ssh://host/path"
+            )
+        return
+    name = scheme.group(1).lower()
+    if name not in REMOTE_SCHEMES:
+        yield (
+            f"dvc_remote {url!r} uses the unsupported scheme '{name}://' (choose "
+            f"{', '.join(s + '://' for s in REMOTE_SCHEMES)} or a folder path)"
+        )
+        return
+    netloc = url[scheme.end() :].split("/")[0]
+    if not netloc:
+        yield f"dvc_remote {url!r} names no bucket, container or host after '{name}://'"
+    if ":" in netloc.rpartition("@")[0] or ("@" in netloc and name != "ssh"):
+        yield (
+            f"dvc_remote {url!r} carries credentials; put them in .dvc/config.local "
+            "(dvc remote modify --local), never in the committed URL"
+        )
+    elif REMOTE_SECRETS.search(url):
+        yield (
+            f"dvc_remote {url!r} carries credentials in its query; put them in "
+            ".dvc/config.local (dvc remote modify --local), never in the committed URL"
+        )
 
 
 def problems(answers):
@@ -107,6 +157,7 @@ def problems(answers):
             f"reproduce_on {answers['reproduce_on']!r} is not offered "
             f"(choose one of {', '.join(REPRODUCE_ON)})"
         )
+    yield from remote_problems(answers["dvc_remote"])
 
 
 def main():

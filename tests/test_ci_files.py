@@ -8,6 +8,7 @@ export of the lock covers every locked runtime package.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import tomllib
@@ -38,18 +39,51 @@ def tool(name: str) -> str:
     return str(tasks.venv_executable(tasks.VENV, name))
 
 
-# Every combination of the answers the Dockerfile and the workflows depend on.
-WORKFLOW_ANSWERS = sorted({(v["python_version"], v["reproduce_on"]) for v in VARIANTS})
+# A default DVC remote of every kind the template offers (a free-text answer: explicit values).
+REMOTES = {
+    "none": "",
+    "s3": "s3://ml-data/project",
+    "gs": "gs://ml-data/project",
+    "azure": "azure://ml-data/project",
+    "ssh": "ssh://dvc@storage.example.com/srv/dvc",
+    "folder": "/mnt/shared/dvc-storage",
+}
+# Every combination of the choices the Dockerfile and the workflows depend on, each with a remote
+# kind, cycling, so every kind of remote is checked.
+WORKFLOW_ANSWERS = [
+    (python, reproduce_on, kind)
+    for (python, reproduce_on), kind in zip(
+        sorted({(v["python_version"], v["reproduce_on"]) for v in VARIANTS}),
+        itertools.cycle(REMOTES),
+    )
+]
+# The OIDC login action of each cloud that has one.
+OIDC_LOGINS = {
+    "s3": "aws-actions/configure-aws-credentials",
+    "gs": "google-github-actions/auth",
+    "azure": "azure/login",
+}
+NOT_A_FORK = "${{ !github.event.pull_request.head.repo.fork }}"
+
+
+def test_every_kind_of_remote_is_checked():
+    assert {kind for _, _, kind in WORKFLOW_ANSWERS} == set(REMOTES)
 
 
 @pytest.fixture(
-    scope="module", params=WORKFLOW_ANSWERS, ids=["-".join(pair) for pair in WORKFLOW_ANSWERS]
+    scope="module", params=WORKFLOW_ANSWERS, ids=["-".join(answers) for answers in WORKFLOW_ANSWERS]
 )
 def project(request, bake) -> Path:
-    """A baked project per Python and reproduce matrix (the Dockerfile and workflows vary)."""
-    python, reproduce_on = request.param
-    package = f"ml_py{python.replace('.', '')}_{reproduce_on.replace('-', '_')}"
-    return bake(python_version=python, reproduce_on=reproduce_on, package_name=package)
+    """A baked project per Python, reproduce matrix and remote (the Dockerfile and workflows
+    vary)."""
+    python, reproduce_on, kind = request.param
+    package = f"ml_py{python.replace('.', '')}_{reproduce_on.replace('-', '_')}_{kind}"
+    return bake(
+        python_version=python,
+        reproduce_on=reproduce_on,
+        package_name=package,
+        dvc_remote=REMOTES[kind],
+    )
 
 
 def python_of(project: Path) -> str:
@@ -152,7 +186,13 @@ def test_workflows_are_least_privilege_pinned_and_bounded(project):
         assert workflow["permissions"] == {}
         assert "concurrency" in workflow
         for job in workflow["jobs"].values():
-            assert job["permissions"] == {"contents": "read"}
+            logins = [
+                step["uses"]
+                for step in job["steps"]
+                if step.get("uses", "").split("@")[0] in OIDC_LOGINS.values()
+            ]
+            oidc = {"id-token": "write"} if logins else {}
+            assert job["permissions"] == {"contents": "read", **oidc}
             assert job["timeout-minutes"] <= 30
             for step in job["steps"]:
                 uses = step.get("uses")
@@ -224,3 +264,88 @@ def test_pre_commit_hooks_are_local_and_run_the_locked_tools(project):
         poetry, run_, tool_name = hook["entry"].split()[:3]
         assert (poetry, run_) == ("poetry", "run"), hook
         assert PACKAGE_OF_TOOL.get(tool_name, tool_name) in dev_tools, hook
+
+
+def remote_kind(project: Path) -> str:
+    """Which kind of remote the project was baked with."""
+    url = answers_of(project)["dvc_remote"]
+    return next(kind for kind, value in REMOTES.items() if value == url)
+
+
+def test_the_default_remote_is_configured_and_needs_no_credentials_in_git(project):
+    config = (project / ".dvc" / "config").read_text(encoding="utf-8")
+    url = answers_of(project)["dvc_remote"]
+    if url:
+        assert "    remote = storage\n" in config and f"    url = {url}\n" in config
+    else:
+        assert "remote" not in config
+    assert not (project / ".dvc" / "config.local").exists()
+    assert "/config.local" in (project / ".dvc" / ".gitignore").read_text(encoding="utf-8")
+    # google-github-actions/auth writes its credentials file into the workspace.
+    assert "gha-creds-*.json" in (project / ".gitignore").read_text(encoding="utf-8").splitlines()
+
+
+def test_jobs_that_need_data_pull_them_with_the_remote_group_and_skip_forks(project):
+    kind = remote_kind(project)
+    package = answers_of(project)["package_name"]
+    group = kind if kind in ("s3", "gs", "azure", "ssh") else ""
+    pull = f"poetry run python -m {package} pull"
+    notices = 0
+    for name, data_jobs in ((WORKFLOWS[0], ["tests"]), (WORKFLOWS[1], ["leg", "docker"])):
+        workflow = yaml.safe_load((project / name).read_text(encoding="utf-8"))
+        for job_name, job in workflow["jobs"].items():
+            runs = [step["run"] for step in job["steps"] if "run" in step]
+            notices += sum("fork-notice" in command for command in runs)
+            installs = [command for command in runs if command.startswith("poetry install")]
+            if job_name not in data_jobs or kind == "none":
+                assert pull not in runs and f",{group}" not in " ".join(installs), job_name
+                continue
+            assert job.get("if") == NOT_A_FORK, job_name
+            assert runs.index(pull) < len(runs) - 1 and len(installs) == 1, job_name
+            assert installs[0].split()[3].split(",")[1:] == ([group] if group else [])
+            logins = [
+                step
+                for step in job["steps"]
+                if step.get("uses", "").split("@")[0] in OIDC_LOGINS.values()
+            ]
+            assert [step["uses"].split("@")[0] for step in logins] == (
+                [OIDC_LOGINS[kind]] * 2 if kind in OIDC_LOGINS else []
+            ), job_name
+            for step in logins:
+                assert re.fullmatch(r"# v\d+\.\d+\.\d+", step_comment(project / name, step))
+    assert notices == (0 if kind == "none" else 2)
+
+
+def step_comment(path: Path, step: dict) -> str:
+    """The comment after a step's pinned ``uses:`` (the version the commit hash stands for)."""
+    line = next(line for line in path.read_text().splitlines() if step["uses"] in line)
+    return line.split(step["uses"], 1)[1].strip()
+
+
+def test_the_docker_leg_mounts_the_data_and_never_copies_them(project):
+    dockerfile = (project / "Dockerfile").read_text(encoding="utf-8")
+    copies = re.findall(r"^COPY .*$", dockerfile, re.MULTILINE)
+    assert copies and not any(" data" in line or "./data" in line for line in copies)
+    allowed = (project / ".dockerignore").read_text(encoding="utf-8").splitlines()
+    assert not any(line.startswith("!data") for line in allowed)
+    workflow = yaml.safe_load(
+        (project / ".github/workflows/reproduce.yml").read_text(encoding="utf-8")
+    )
+    runs = [step["run"] for step in workflow["jobs"]["docker"]["steps"] if "run" in step]
+    mount = '--volume "${PWD}/data/external:/home/app/project/data/external:ro"'
+    assert f"docker run --name leg {mount} pipeline" in runs
+
+
+def test_pull_requests_get_a_report_against_their_base(project):
+    workflow = yaml.safe_load(
+        (project / ".github/workflows/reproduce.yml").read_text(encoding="utf-8")
+    )
+    compare = workflow["jobs"]["compare"]
+    assert compare["steps"][0]["with"]["fetch-depth"] == 0
+    package = answers_of(project)["package_name"]
+    (step,) = [step for step in compare["steps"] if "pr-report" in step.get("run", "")]
+    assert "github.event_name == 'pull_request'" in step["if"]
+    assert step["run"] == (
+        f'poetry run python -m {package} pr-report "origin/${{GITHUB_BASE_REF}}" '
+        '--compare compare.json --markdown "$GITHUB_STEP_SUMMARY"'
+    )

@@ -29,17 +29,28 @@ OTHER = {
 }
 
 
-def test_the_generated_workflows_run_here_step_by_step():
+def test_the_generated_workflows_run_here_step_by_step(tmp_path):
+    storage = tmp_path / "storage"  # a folder remote: its pull steps run here too
+    storage.mkdir()
     answers = [f"{key}={value}" for key, value in OTHER.items()]
+    answers.append(f"dvc_remote={storage.as_posix()}")
     result = run([sys.executable, "tasks.py", "workflows", *answers], ROOT)
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
-    report = result.stdout[result.stdout.rindex("\nlint: ") :]
+    report = result.stdout[result.stdout.rindex("\nlint: actions/checkout") :]
     for line in (
         "lint: Run every pre-commit hook: ran",
+        "tests: Pull the data from the DVC remote: ran",
         "tests: Run the tests: ran",
+        "lint: Say why a fork's pull request skips the tests (no access to the data remote): "
+        "skipped",
+        "leg: Pull the data from the DVC remote: ran",
+        "docker: Pull the data from the DVC remote: ran",
+        "fork-notice: skipped: its condition is false for this event",
         "leg: Run every stage from scratch and collect the run: ran",
         "docker: Build the image: stood in for: no Docker engine here",
         "compare: Compare every leg with the reference",
+        "compare: Report what this pull request changes (params, metrics, verdict) against its "
+        "base: ran",
     ):
         assert line in report, report
     assert "legs that ran here agree; 3 others missing, as expected" in report

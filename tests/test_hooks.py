@@ -49,6 +49,36 @@ BAD_ANSWERS = [
         {"description": "two\nlines"},
         "description contains control or unprintable characters (U+000A)",
     ),
+    (
+        {"dvc_remote": "https://example.com/dvc"},
+        "dvc_remote 'https://example.com/dvc' uses the unsupported scheme 'https://'",
+    ),
+    (
+        {"dvc_remote": "s3://AKIAEXAMPLE:secret@bucket/data"},
+        "dvc_remote 's3://AKIAEXAMPLE:secret@bucket/data' carries credentials; put them in "
+        ".dvc/config.local",
+    ),
+    (
+        {"dvc_remote": "ssh://dvc:hunter2@host/srv/dvc"},
+        "dvc_remote 'ssh://dvc:hunter2@host/srv/dvc' carries credentials",
+    ),
+    (
+        {"dvc_remote": "azure://container/data?sig=abc123"},
+        "dvc_remote 'azure://container/data?sig=abc123' carries credentials in its query",
+    ),
+    ({"dvc_remote": "s3://"}, "dvc_remote 's3://' names no bucket, container or host"),
+    ({"dvc_remote": "host:/srv/dvc"}, "dvc_remote 'host:/srv/dvc' is not a URL DVC can use"),
+    ({"dvc_remote": "/mnt/my share"}, "dvc_remote '/mnt/my share' contains spaces"),
+]
+GOOD_REMOTES = [
+    "",
+    "s3://bucket/path",
+    "gs://bucket/path",
+    "azure://container/path",
+    "ssh://dvc@host:2222/srv/dvc",
+    "/mnt/nfs/dvc-storage",
+    "../dvc-storage",
+    "C:/dvc-storage",
 ]
 
 
@@ -88,6 +118,12 @@ def run_hook(capfd, **answers):
 
 def test_hook_accepts_the_defaults(capfd):
     assert run_hook(capfd, project_slug="default-slug", package_name="default_slug") == []
+
+
+@pytest.mark.parametrize("remote", GOOD_REMOTES)
+def test_hook_accepts_every_offered_kind_of_remote(capfd, remote):
+    errors = run_hook(capfd, project_slug="ok", package_name="ok", dvc_remote=remote)
+    assert errors == []
 
 
 def test_unsupported_choices_that_bypass_cookiecutter_are_rejected(capfd):

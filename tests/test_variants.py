@@ -71,14 +71,16 @@ src/{package}/commands.py src/{package}/drafting.py src/{package}/models.py
 src/{package}/compare/__init__.py src/{package}/compare/checks.py src/{package}/compare/collect.py
 src/{package}/compare/policy.py src/{package}/compare/report.py src/{package}/config.py
 src/{package}/errors.py src/{package}/figures.py src/{package}/gate_report.py
-src/{package}/model_files.py src/{package}/seeding.py src/{package}/stages/__init__.py
+src/{package}/model_files.py src/{package}/pr_report.py src/{package}/remote.py
+src/{package}/seeding.py src/{package}/stages/__init__.py
 src/{package}/stages/evaluate.py src/{package}/stages/featurize.py src/{package}/stages/ingest.py
 src/{package}/stages/manifest.py src/{package}/stages/split.py src/{package}/stages/train.py
 src/{package}/stages/validate.py tests/__init__.py tests/conftest.py tests/reference/metrics.json
 tests/reference/scores.json tests/runs.py tests/stages.py tests/test_artifacts.py
 tests/test_compare.py tests/test_config.py tests/test_evaluate.py tests/test_featurize.py
 tests/test_ingest.py tests/test_layout.py tests/test_manifest.py tests/test_pipeline.py
-tests/test_seeding.py tests/test_split.py tests/test_train.py tests/test_validate.py
+tests/test_remote.py tests/test_seeding.py tests/test_split.py tests/test_train.py
+tests/test_validate.py
 """.split()
 LICENSE_FIRST_LINES = {
     "MIT": "MIT License",

@@ -11,7 +11,10 @@ machine's OS and Python. What only GitHub can provide is stood in for, and said 
   plugin), which must be the same version X;
 * ``docker ...``: no Docker engine runs here (the tests lint the Dockerfile instead);
 * the compare step: the legs of other operating systems and Pythons did not run here, so it must
-  fail in exactly one way: every leg that ran here agrees and every other leg is ``missing``.
+  fail in exactly one way: every leg that ran here agrees and every other leg is ``missing``;
+* the event: a pull request from a branch of the same repository (not a fork, not Dependabot)
+  into ``main``, whose ``origin/main`` is the baked commit; ``if:`` conditions are evaluated for
+  that event, term by term, and a condition this runner does not know is an error.
 
 A step with more than one command line, or with a ``${{ }}`` expression in its command, is an
 error: workflows hold no logic, only commands that run anywhere.
@@ -37,8 +40,20 @@ import tasks  # noqa: E402  pylint: disable=wrong-import-position
 JOBS = [
     ("ci.yml", "lint"),
     ("ci.yml", "tests"),
-    *(("reproduce.yml", job) for job in ("leg", "docker", "compare")),
+    ("ci.yml", "fork-notice"),
+    *(("reproduce.yml", job) for job in ("leg", "docker", "compare", "fork-notice")),
 ]
+# The value of each term of an ``if:`` condition for a same-repository pull request run here.
+CONDITION_TERMS = {
+    "!cancelled()": True,
+    "always()": True,
+    "github.event_name == 'pull_request'": True,
+    "github.event.pull_request.head.repo.fork": False,
+    "!github.event.pull_request.head.repo.fork": True,
+    "github.event.pull_request.user.login == 'dependabot[bot]'": False,
+    "github.event.pull_request.user.login != 'dependabot[bot]'": True,
+}
+BASE_BRANCH = "main"
 RUNNERS = {"Linux": "ubuntu-latest", "Darwin": "macos-latest", "Windows": "windows-latest"}
 RUNNER_OS = {"Linux": "Linux", "Darwin": "macOS", "Windows": "Windows"}
 EXPRESSION = re.compile(r"\$\{\{\s*([\w.-]+)\s*\}\}")
@@ -63,6 +78,21 @@ def substitute(value: str, context: dict[str, str]) -> str:
         return context[match.group(1)]
 
     return EXPRESSION.sub(replace, str(value))
+
+
+def condition_holds(condition: str | bool | None) -> bool:
+    """Whether an ``if:`` condition (terms joined by ``&&``) holds for the event run here."""
+    if condition is None or condition is True:
+        return True
+    text = str(condition).strip()
+    if text.startswith("${{") and text.endswith("}}"):
+        text = text[3:-2]
+    values = []
+    for term in (part.strip() for part in text.split("&&")):
+        if term not in CONDITION_TERMS:
+            raise SystemExit(f"error: unsupported condition term {term!r} in {condition!r}")
+        values.append(CONDITION_TERMS[term])
+    return all(values)
 
 
 def poetry_version() -> str:
@@ -108,7 +138,11 @@ def check_partial_comparison(project: Path, ran: set[str]) -> str:
 
 def run_job(project: Path, workflow: dict, job_name: str, context: dict, env: dict) -> list[str]:
     """Run one job's steps; return one line per step saying what happened."""
-    job = workflow["jobs"][job_name]
+    job = workflow["jobs"].get(job_name)
+    if job is None:
+        return []
+    if not condition_holds(job.get("if")):
+        return [f"{job_name}: skipped: its condition is false for this event"]
     matrix = job.get("strategy", {}).get("matrix", {})
     if any(context[f"matrix.{key}"] not in values for key, values in matrix.items()):
         return [f"{job_name}: this OS or Python is not in the job's matrix; skipped"]
@@ -118,6 +152,9 @@ def run_job(project: Path, workflow: dict, job_name: str, context: dict, env: di
     lines = []
     for step in job["steps"]:
         name = step.get("name") or step.get("uses", "").split("@")[0]
+        if not condition_holds(step.get("if")):
+            lines.append(f"{job_name}: {name}: skipped: its condition is false for this event")
+            continue
         if "uses" in step:
             lines.append(f"{job_name}: {name}: provided here (checkout, Python, cache or artifact)")
             continue
@@ -165,6 +202,8 @@ def main() -> None:
         GITHUB_STEP_SUMMARY=str(scratch / "summary.md"),
         GIT_CONFIG_GLOBAL=str(scratch / "gitconfig"),
         CI="true",
+        GITHUB_EVENT_NAME="pull_request",
+        GITHUB_BASE_REF=BASE_BRANCH,
     )
     system = platform.system()
     context = {
@@ -174,7 +213,13 @@ def main() -> None:
         "runner.os": RUNNER_OS[system],
     }
     # What a checkout gives every job: a repository whose files are all committed.
-    for command in (["init", "--quiet"], ["add", "-A"], ["commit", "--quiet", "-m", "Baked"]):
+    # The base branch of the pull request, as a full checkout fetches it.
+    for command in (
+        ["init", "--quiet"],
+        ["add", "-A"],
+        ["commit", "--quiet", "-m", "Baked"],
+        ["update-ref", f"refs/remotes/origin/{BASE_BRANCH}", "HEAD"],
+    ):
         git = ["git", "-c", "user.name=Runner", "-c", "user.email=runner@example.com", *command]
         subprocess.run(git, cwd=project, env=env, check=True)
     lines = []

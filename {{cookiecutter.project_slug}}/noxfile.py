@@ -7,7 +7,8 @@
 Run Nox from this project's environment (`poetry run nox ...`); Poetry must be on PATH.
 
 A leg installs poetry.lock into its own virtualenv, copies the project (a Git repository, without
-ignored files, so without DVC's cache and run-cache) into a temporary folder, runs every stage
+ignored files, so without DVC's cache and run-cache, plus the data your `.dvc` files track, as
+`dvc add` or `python -m <package> pull` left them here) into a temporary folder, runs every stage
 there with `python -m <package> reproduce` (every stage from scratch, then the manifest and
 compared outputs collected; the command every reproduction leg runs) into
 build/reproduce/legs/python-<version>. The `compare` session judges the waiting legs against
@@ -24,6 +25,7 @@ import tempfile
 from pathlib import Path
 
 import nox
+import yaml
 
 PYTHONS = ["3.11", "3.12", "3.13"]
 PACKAGE = "{{ cookiecutter.package_name }}"
@@ -65,12 +67,31 @@ def project_files() -> list[Path]:
     return [Path(name) for name in listed.split("\0") if name and (ROOT / name).is_file()]
 
 
-def clean_copy(destination: Path) -> None:
-    """Copy the working tree without outputs, caches or virtualenvs."""
-    for name in project_files():
+def tracked_data(files: list[Path]) -> list[Path]:
+    """The data that committed `.dvc` files track (your own files in data/external/)."""
+    return [
+        tracker.parent / out["path"]
+        for tracker in files
+        if tracker.suffix == ".dvc"
+        for out in yaml.safe_load((ROOT / tracker).read_text(encoding="utf-8")).get("outs", [])
+    ]
+
+
+def clean_copy(session: nox.Session, destination: Path) -> None:
+    """Copy the working tree without outputs, caches or virtualenvs, with the tracked data."""
+    files = project_files()
+    missing = [str(name) for name in tracked_data(files) if not (ROOT / name).exists()]
+    if missing:
+        session.error(
+            f"{', '.join(missing)}: not in this workspace; run `python -m {PACKAGE} pull` first"
+        )
+    for name in files + tracked_data(files):
         target = destination / name
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(ROOT / name, target)
+        if (ROOT / name).is_dir():
+            shutil.copytree(ROOT / name, target)
+        else:
+            shutil.copy2(ROOT / name, target)
     shutil.copytree(ROOT / ".git", destination / ".git")
 
 
@@ -83,7 +104,7 @@ def reproduce(session: nox.Session) -> None:
     env = dict(PINNED, DVC_NO_ANALYTICS="1")
     with tempfile.TemporaryDirectory() as scratch:
         copy = Path(scratch) / "project"
-        clean_copy(copy)
+        clean_copy(session, copy)
         with session.chdir(copy):
             session.run("python", "-m", PACKAGE, "reproduce", str(leg), env=env)
     session.notify("compare")

@@ -68,6 +68,14 @@ def build_parser() -> argparse.ArgumentParser:
     predict = commands.add_parser("predict", help="apply the trained model to new rows")
     predict.add_argument("rows", type=Path, help="CSV of new rows (the label column may be absent)")
     predict.add_argument("output", type=Path, help="CSV to write: row id, predicted, probability")
+    commands.add_parser("pull", help="fetch the recorded data and outputs from the DVC remote")
+    commands.add_parser("push", help="send the recorded data and outputs to the DVC remote")
+    notice = commands.add_parser("fork-notice", help="say why a fork's pull request skips jobs")
+    notice.add_argument("--markdown", type=Path, help="append the notice here (default: stdout)")
+    report = commands.add_parser("pr-report", help="params, metrics and verdict against a base")
+    report.add_argument("base", help="the Git revision to compare with (e.g. origin/main)")
+    report.add_argument("--compare", type=Path, help="a JSON report written by `compare --json`")
+    report.add_argument("--markdown", type=Path, help="append the report here (default: stdout)")
     for command in (collect, reproduce, compare):
         command.add_argument(
             "--policy", type=Path, help="tolerance policy (default: tolerance.yaml)"
@@ -84,32 +92,62 @@ def run_stage(stage: str, paths: Paths, *arguments: str) -> None:
         module.run(params, paths, *arguments)
 
 
+def data_command(args: argparse.Namespace, paths: Paths) -> None:
+    """``expectations draft`` and ``predict``: the pipeline's pieces on a table of your choice."""
+    from . import commands  # pylint: disable=import-outside-toplevel  # loads every stage
+
+    params = load_params(paths.params)
+    if args.command == "predict":
+        with threadpool_limits(limits=thread_limit()):
+            commands.predict(params, paths, args.rows, args.output)
+    else:
+        sys.stdout.write(commands.draft_suite(params, args.table, args.dataset))
+
+
+def sharing_command(args: argparse.Namespace, paths: Paths) -> None:
+    """``pull``, ``push``, ``fork-notice`` and ``pr-report``: data and results shared through the
+    DVC remote and pull requests."""
+    from . import pr_report, remote  # pylint: disable=import-outside-toplevel  # not stages
+
+    if args.command in ("pull", "push"):
+        getattr(remote, args.command)(paths)
+        return
+    if args.command == "pr-report":
+        text = pr_report.report(paths, args.base, args.compare)
+    else:
+        text = remote.fork_notice(paths)
+    if args.markdown is None:
+        sys.stdout.write(text)
+    else:  # a job summary, say: append
+        with args.markdown.open("a", encoding="utf-8") as handle:
+            handle.write(text)
+
+
+def compare_command(args: argparse.Namespace, paths: Paths) -> int:
+    """``collect``, ``reproduce`` and ``compare``: one leg's run, and the verdict across legs."""
+    from . import compare  # pylint: disable=import-outside-toplevel  # not a stage
+
+    policy = compare.load_policy(args.policy or paths.tolerance)
+    if args.command == "compare":
+        return compare.main(args.runs, policy, args.markdown, args.json)
+    (compare.reproduce if args.command == "reproduce" else compare.collect)(
+        paths, args.destination, policy
+    )
+    return 0
+
+
 def run_command(args: argparse.Namespace, paths: Paths) -> int:
     """Run one parsed command; returns its exit code."""
     if args.command == "schema":
         print(json.dumps(params_schema(), indent=2, sort_keys=True))
-        return 0
-    if args.command in ("expectations", "predict"):
-        from . import commands  # pylint: disable=import-outside-toplevel  # loads every stage
-
-        params = load_params(paths.params)
-        if args.command == "predict":
-            with threadpool_limits(limits=thread_limit()):
-                commands.predict(params, paths, args.rows, args.output)
-        else:
-            sys.stdout.write(commands.draft_suite(params, args.table, args.dataset))
-        return 0
-    if args.command in ("collect", "reproduce", "compare"):
-        from . import compare  # pylint: disable=import-outside-toplevel  # not a stage
-
-        policy = compare.load_policy(args.policy or paths.tolerance)
-        if args.command == "compare":
-            return compare.main(args.runs, policy, args.markdown, args.json)
-        (compare.reproduce if args.command == "reproduce" else compare.collect)(
-            paths, args.destination, policy
-        )
-        return 0
-    run_stage(args.command, paths, *([args.dataset] if args.command == "validate" else []))
+    elif args.command in ("expectations", "predict"):
+        data_command(args, paths)
+    elif args.command in ("pull", "push", "fork-notice", "pr-report"):
+        sharing_command(args, paths)
+    elif args.command in ("collect", "reproduce", "compare"):
+        return compare_command(args, paths)
+    else:
+        run_stage(args.command, paths, *([args.dataset] if args.command == "validate" else []))
     return 0
 
 

@@ -1,7 +1,7 @@
 """Errors a person can act on, each carrying one line per problem and the exit code the CLI returns.
 
 The exit code tells apart what went wrong: bad data (1), bad params (2), a broken expectation
-suite (3).
+suite (3), a DVC remote that cannot give or take the data (4).
 """
 
 from __future__ import annotations
@@ -33,3 +33,9 @@ class SuiteError(PipelineError):
     """An expectation suite that cannot be used: unknown expectation, bad arguments, no notes."""
 
     exit_code = 3
+
+
+class RemoteError(PipelineError):
+    """The DVC remote cannot give or take the data: not configured, unreachable or missing files."""
+
+    exit_code = 4
