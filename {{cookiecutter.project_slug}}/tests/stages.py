@@ -59,10 +59,11 @@ def training_data(params: Params) -> tuple[pd.DataFrame, pd.Series]:
 
 
 def tiny_project(folder: Path, params: Params, split_seed: int = 0) -> Paths:
-    """A project in ``folder`` holding the project's features and a split of them."""
+    """A project in ``folder`` holding the project's features and a split of them (stages then
+    run with ``params``)."""
     paths = Paths(folder)
     features = features_table()
-    data = params.data
+    data = load_params(ROOT / "params.yaml").data  # the table's own columns, whatever ``params``
     subset = split_rows(
         features[data.id_column], features[data.label], params.split.test_size, split_seed
     )
