@@ -10,7 +10,12 @@ import pytest
 
 from {{ cookiecutter.package_name }}.artifacts import to_json_text
 from {{ cookiecutter.package_name }}.config import Paths
-from {{ cookiecutter.package_name }}.stages.evaluate import curves, score, score_multiclass, write_figures
+from {{ cookiecutter.package_name }}.stages.evaluate import (
+    curves,
+    score,
+    score_multiclass,
+    write_figures,
+)
 
 LABELS = np.array([0, 0, 1, 1])
 
