@@ -31,34 +31,30 @@ PIPELINE_FILES = (
 )
 
 
-def dvc(project: Path, *args: str) -> subprocess.CompletedProcess:
-    """Run ``dvc`` in ``project`` with this interpreter's environment first on PATH."""
+def python_module(project: Path, module: str, *args: str) -> subprocess.CompletedProcess:
+    """Run ``python -m <module> <args>`` in ``project`` with this interpreter's environment first
+    on PATH and DVC's analytics off."""
     env = dict(os.environ, DVC_NO_ANALYTICS="1")
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
     env.setdefault("DVC_SITE_CACHE_DIR", str(project / ".dvc" / "site-cache"))
     return subprocess.run(
-        [sys.executable, "-m", "dvc", *args],
+        [sys.executable, "-m", module, *args],
         cwd=project,
         env=env,
         capture_output=True,
         text=True,
         check=False,
     )
+
+
+def dvc(project: Path, *args: str) -> subprocess.CompletedProcess:
+    """Run ``dvc`` in ``project``."""
+    return python_module(project, "dvc", *args)
 
 
 def project_command(project: Path, *args: str) -> subprocess.CompletedProcess:
     """Run ``python -m {{ cookiecutter.package_name }} <args>`` in ``project``."""
-    env = dict(os.environ, DVC_NO_ANALYTICS="1")
-    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
-    env.setdefault("DVC_SITE_CACHE_DIR", str(project / ".dvc" / "site-cache"))
-    return subprocess.run(
-        [sys.executable, "-m", "{{ cookiecutter.package_name }}", *args],
-        cwd=project,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    return python_module(project, "{{ cookiecutter.package_name }}", *args)
 
 
 def copy_pipeline(destination: Path) -> Path:

@@ -92,12 +92,18 @@ def recorded_in(paths: Paths, output: str) -> str:
     return tracker if (paths / tracker).is_file() else "dvc.lock"
 
 
-def pull(paths: Paths) -> None:
-    """Check that every recorded file is on the remote or in the cache, then ``dvc pull`` it."""
+def missing_everywhere(paths: Paths) -> tuple[str, str, list[str]]:
+    """The default remote's name and URL (checked reachable), and the recorded files that are
+    neither on it nor in the local cache."""
     name, url = default_remote(paths)
     check_reachable(name, url)
     status = cloud_status(paths, name, url)
-    missing = sorted(output for output, state in status.items() if state == "missing")
+    return name, url, sorted(output for output, state in status.items() if state == "missing")
+
+
+def pull(paths: Paths) -> None:
+    """Check that every recorded file is on the remote or in the cache, then ``dvc pull`` it."""
+    name, url, missing = missing_everywhere(paths)
     if missing:
         raise RemoteError(
             [
@@ -115,10 +121,7 @@ def pull(paths: Paths) -> None:
 
 def push(paths: Paths) -> None:
     """Check that every recorded file is in the local cache, then ``dvc push``."""
-    name, url = default_remote(paths)
-    check_reachable(name, url)
-    status = cloud_status(paths, name, url)
-    missing = sorted(output for output, state in status.items() if state == "missing")
+    name, _, missing = missing_everywhere(paths)
     if missing:
         raise RemoteError(
             [
