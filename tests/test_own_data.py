@@ -3,7 +3,8 @@ passing, byte-identical pipeline with drafted suites, and the generated tests pa
 
 The table is built here from scikit-learn's wine data: three classes with text labels, a
 categorical column, missing values in a numeric and a text column, and a free-text column the
-model must skip. The steps are the generated README's "Your own data" list, in order.
+model must skip. The steps are the generated README's "Your own data" list, in order, with
+`make suites` drafting both suites.
 """
 
 from __future__ import annotations
@@ -60,32 +61,32 @@ def own_project(bake, locked_env, tmp_path_factory):
         ok(run(["git", *IDENTITY, *command], project))
     ok(run([locked_env.python, "-c", OWN_TABLE], project, locked_env.env))
     ok(locked_env(project, "dvc", "add", "data/external/wine.csv"))
-    params = yaml.safe_load((project / "params.yaml").read_text(encoding="utf-8"))
-    params["data"].update(
-        source="file", file="wine.csv", label="cultivar", id=None, positive_class="barolo"
-    )
-    params["featurize"]["log1p"] = []
-    params["preprocess"]["skip"] = ["notes"]
-    (project / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
-    raw = ok(locked_env(project, package, "expectations", "draft", "data/external/wine.csv"))
-    (project / "expectations/raw.json").write_text(raw, encoding="utf-8")
-    ok(locked_env(project, "dvc", "repro", "featurize"))
-    features = ok(
-        locked_env(
-            project,
-            package,
-            *("expectations", "draft", "data/features/features.csv", "--dataset", "features"),
-        )
-    )
-    (project / "expectations/features.json").write_text(features, encoding="utf-8")
+    use_own_data(project, file="wine.csv", label="cultivar", positive_class="barolo")
+    ok(run(["make", "suites"], project, locked_env.env))
     ok(locked_env(project, "dvc", "repro"))
     return project, package
 
 
-def test_the_drafted_suites_are_deterministic_and_say_they_need_review(own_project, locked_env):
+def use_own_data(project: Path, **data: str) -> None:
+    """Point params.yaml at a file of ``data/external/`` (README step 2): the label and positive
+    class given, ids derived, no log1p columns of the bundled data, the free text skipped."""
+    params = yaml.safe_load((project / "params.yaml").read_text(encoding="utf-8"))
+    params["data"].update(source="file", id=None, **data)
+    params["featurize"]["log1p"] = []
+    params["preprocess"]["skip"] = ["notes"]
+    (project / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+
+
+@pytest.mark.parametrize(
+    ("gate", "table"),
+    [("raw", "data/external/wine.csv"), ("features", "data/features/features.csv")],
+)
+def test_the_drafted_suites_are_deterministic_and_say_they_need_review(
+    own_project, locked_env, gate, table
+):
     project, package = own_project
-    again = ok(locked_env(project, package, "expectations", "draft", "data/external/wine.csv"))
-    assert again == (project / "expectations/raw.json").read_text(encoding="utf-8")
+    again = ok(locked_env(project, package, "expectations", "draft", table, "--dataset", gate))
+    assert again == (project / f"expectations/{gate}.json").read_text(encoding="utf-8")
     suite = json.loads(again)
     assert all(
         entry["notes"].startswith("Drafted from data: review.") for entry in suite["expectations"]
