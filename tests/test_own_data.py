@@ -9,6 +9,7 @@ model must skip. The steps are the generated README's "Your own data" list, in o
 
 from __future__ import annotations
 
+import csv
 import json
 import shutil
 from pathlib import Path
@@ -100,6 +101,44 @@ def test_the_drafted_suites_are_deterministic_and_say_they_need_review(
         "column": "cultivar",
         "value_set": ["barbera", "barolo", "grignolino"],
     }
+
+
+def error_lines(result) -> list[str]:
+    """The ``error:`` lines of a command, which must never print a traceback."""
+    assert "Traceback" not in result.stderr, result.stderr[-4000:]
+    return [line for line in result.stderr.splitlines() if line.startswith("error:")]
+
+
+def test_the_drafted_features_suite_passes_its_own_gate_as_written_and_stops_a_corrupted_copy(
+    own_project, locked_env, tmp_path
+):
+    project, package = own_project
+    suite, table = "expectations/features.json", "data/features/features.csv"
+    for name in ("params.yaml", suite, table):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(project / name, tmp_path / name)
+    validate = [package, "--root", str(tmp_path), "validate", "features"]
+    passed = locked_env(project, *validate)
+    assert passed.returncode == 0 and not error_lines(passed), passed.stderr[-4000:]
+    summary = json.loads(
+        (tmp_path / "reports/validation/features.json").read_text(encoding="utf-8")
+    )
+    assert summary["success"] is True and summary["failed"]["critical"] == 0
+    # One value far outside the drafted range of one column, the rest of the table as drafted.
+    lines = (tmp_path / table).read_text(encoding="utf-8").splitlines(keepends=True)
+    header, fields = next(csv.reader(lines[:1])), lines[1].split(",")
+    assert len(fields) == len(header)  # no quoted comma in this table
+    fields[header.index("alcohol")] = "1000"
+    (tmp_path / table).write_text(
+        "".join([lines[0], ",".join(fields), *lines[2:]]), encoding="utf-8"
+    )
+    stopped = locked_env(project, *validate)
+    assert stopped.returncode == 1, stopped.stdout[-2000:] + stopped.stderr[-2000:]
+    (line,) = error_lines(stopped)
+    assert line.startswith(
+        "error: features: expect_column_values_to_be_between on column 'alcohol'"
+    )
+    assert (tmp_path / suite).read_bytes() == (project / suite).read_bytes()
 
 
 def test_the_model_beats_the_baseline_on_every_multiclass_score(own_project):
