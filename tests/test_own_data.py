@@ -4,7 +4,8 @@ passing, byte-identical pipeline with drafted suites, and the generated tests pa
 The table is built here from scikit-learn's wine data: three classes with text labels, a
 categorical column, missing values in a numeric and a text column, and a free-text column the
 model must skip. The steps are the generated README's "Your own data" list, in order, with
-`make suites` drafting both suites.
+`make suites` drafting both suites. A copy of that project then takes a binary table with text
+labels (Barolo or not, the positive class sorting first) through the same steps.
 """
 
 from __future__ import annotations
@@ -33,6 +34,14 @@ frame["notes"] = [f"bottle {number}" for number in range(len(frame))]
 frame.loc[[3, 50, 120], "magnesium"] = np.nan
 frame.loc[[7, 90], "soil"] = np.nan
 frame.to_csv("data/external/wine.csv", index=False)
+"""
+# The wine table as a binary task: Barolo (the positive class, sorting before the other) or not.
+BINARY_TABLE = """
+import pandas as pd
+frame = pd.read_csv("data/external/wine.csv")
+cultivar = frame.pop("cultivar")
+frame["style"] = cultivar.where(cultivar == "barolo", "other")
+frame.to_csv("data/external/barolo.csv", index=False)
 """
 
 
@@ -76,6 +85,19 @@ def use_own_data(project: Path, **data: str) -> None:
     params["featurize"]["log1p"] = []
     params["preprocess"]["skip"] = ["notes"]
     (project / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+
+
+@pytest.fixture(scope="module")
+def binary_project(own_project, locked_env, tmp_path_factory):
+    """A copy of the wine project switched to a binary table with text labels, drafted by
+    `make suites` and run once."""
+    project = tmp_path_factory.mktemp("binary") / "barolo"
+    shutil.copytree(own_project[0], project, symlinks=True)
+    ok(run([locked_env.python, "-c", BINARY_TABLE], project, locked_env.env))
+    use_own_data(project, file="barolo.csv", label="style", positive_class="barolo")
+    ok(run(["make", "suites"], project, locked_env.env))
+    ok(locked_env(project, "dvc", "repro"))
+    return project
 
 
 @pytest.mark.parametrize(
@@ -184,3 +206,32 @@ def test_the_generated_tests_pass_on_the_new_data(own_project, locked_env):
         shutil.copyfile(project / "reports" / name, project / "tests/reference" / name)
     result = locked_env(project, "pytest", "-q", "-p", "no:cacheprovider")
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
+
+
+def test_a_binary_table_with_text_labels_scores_its_positive_class(binary_project):
+    project = binary_project
+    raw = json.loads((project / "expectations/raw.json").read_text(encoding="utf-8"))
+    assert {
+        "column": "style",
+        "value_set": ["barolo", "other"],
+    } in [entry["kwargs"] for entry in raw["expectations"]]
+    metrics = json.loads((project / "reports/metrics.json").read_text(encoding="utf-8"))
+    assert set(metrics["model"]) == {"accuracy", "balanced_accuracy", "f1", "roc_auc"}
+    for name, value in metrics["baseline"].items():
+        assert value < metrics["model"][name], name
+    scores = json.loads((project / "reports/scores.json").read_text(encoding="utf-8"))
+    assert (scores["task"], scores["classes"], scores["positive_class"]) == (
+        "binary",
+        ["barolo", "other"],
+        "barolo",
+    )
+    params = yaml.safe_load((project / "params.yaml").read_text(encoding="utf-8"))
+    with (project / "reports/predictions.csv").open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == scores["n_test"]
+    labels = {"barolo", "other"}
+    assert {row["actual"] for row in rows} == {row["predicted"] for row in rows} == labels
+    # Binary predictions report the positive class's probability, whichever label sorts first.
+    for row in rows:
+        positive = float(row["probability"]) >= params["evaluate"]["threshold"]
+        assert positive == (row["predicted"] == "barolo"), row
