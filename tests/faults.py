@@ -216,6 +216,14 @@ FAULTS = [
         "tests/test_layout.py",
     ),
     Fault(
+        "remote-check-stays-local",
+        "pull and push ask the remote first and name each file neither it nor the cache holds.",
+        f"{SRC}/remote.py",
+        'dvc(paths, "status", "--cloud", "--json")',
+        'dvc(paths, "status", "--json")',
+        "tests/test_remote.py",
+    ),
+    Fault(
         "compare-nan-identical",
         "NaN never compares equal, not even to the same bytes.",
         f"{SRC}/compare/__init__.py",

@@ -1,9 +1,13 @@
 """The commands around the DVC remote: `pull` and `push` refuse in one line when no remote can serve
-the data, and `pr-report` turns DVC's diffs into a reviewer's summary."""
+the data (none configured, a folder that is not there, a file on neither the remote nor the cache)
+and write nothing then, yet move the data when they can; `pr-report` turns DVC's diffs into a
+reviewer's summary."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -11,14 +15,35 @@ from {{ cookiecutter.package_name }}.pr_report import render
 from tests.runs import dvc, project_command
 
 NO_ANALYTICS = "[core]\n    analytics = false\n    check_update = false\n    no_scm = true\n"
+DATA = b"id,value\n1,2.5\n2,3.5\n"
 
 
 @pytest.fixture(name="repository")
 def repository_without_remote(tmp_path):
-    """An empty DVC repository with no remote."""
-    assert dvc(tmp_path, "init", "--no-scm", "--quiet").returncode == 0
-    (tmp_path / ".dvc" / "config").write_text(NO_ANALYTICS, encoding="utf-8")
-    return tmp_path
+    """An empty DVC repository with no remote, alone in this test's folder (remotes go beside)."""
+    repository = tmp_path / "repository"
+    repository.mkdir()
+    assert dvc(repository, "init", "--no-scm", "--quiet").returncode == 0
+    (repository / ".dvc" / "config").write_text(NO_ANALYTICS, encoding="utf-8")
+    return repository
+
+
+@pytest.fixture(name="tracked")
+def repository_with_a_tracked_file(repository):
+    """The repository with an empty folder remote and ``data.csv`` added to DVC, not pushed."""
+    storage = repository.parent / "storage"
+    storage.mkdir()
+    assert dvc(repository, "remote", "add", "--default", "storage", str(storage)).returncode == 0
+    (repository / "data.csv").write_bytes(DATA)
+    added = dvc(repository, "add", "--quiet", "data.csv")
+    assert added.returncode == 0, added.stderr
+    return repository, storage
+
+
+def forget(repository: Path) -> None:
+    """Drop the tracked file and the local cache, as in a fresh clone (only ``data.csv.dvc``)."""
+    shutil.rmtree(repository / ".dvc" / "cache")
+    (repository / "data.csv").unlink()
 
 
 def error_lines(result: subprocess.CompletedProcess) -> list[str]:
@@ -43,6 +68,30 @@ def test_a_folder_remote_that_is_not_mounted_is_refused_not_created(repository):
     assert result.returncode == 4, result.stdout + result.stderr
     (line,) = error_lines(result)
     assert "folder not found; mount it" in line and not missing.exists()
+
+
+def test_pushed_data_pull_back_and_data_gone_from_remote_and_cache_are_named(tracked):
+    repository, storage = tracked
+    pushed = project_command(repository, "push")
+    assert pushed.returncode == 0, pushed.stdout + pushed.stderr
+    forget(repository)
+    pulled = project_command(repository, "pull")
+    assert pulled.returncode == 0, pulled.stdout + pulled.stderr
+    assert (repository / "data.csv").read_bytes() == DATA
+    # The remote emptied and the cache gone: nothing can serve data.csv any more.
+    shutil.rmtree(storage)
+    storage.mkdir()
+    forget(repository)
+    lines = {}
+    for command in ("push", "pull"):
+        result = project_command(repository, command)
+        assert result.returncode == 4, result.stdout + result.stderr
+        (lines[command],) = error_lines(result)
+    recorded = "error: data.csv: recorded in data.csv.dvc but"
+    assert lines["push"].startswith(f"{recorded} not in the local cache (nor on remote 'storage')")
+    assert lines["pull"].startswith(f"{recorded} neither on remote 'storage' (")
+    assert lines["pull"].endswith(" push`")  # where the data must come from
+    assert not (repository / "data.csv").exists() and not any(storage.iterdir())
 
 
 def test_the_fork_notice_names_the_remote(repository):
