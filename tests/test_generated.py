@@ -67,7 +67,10 @@ def nox_legs(bake, locked_env):
     assert run(["git", "init", "--quiet"], project).returncode == 0
     sessions = [f"reproduce-{version}" for version in pythons]
     folders = [found[version].parent for version in pythons]
-    result = locked_env(project, "nox", "--non-interactive", "-s", *sessions, path=folders)
+    # Two processes here; the committed reference run (tests/reference-run) was made with one.
+    result = locked_env(
+        project, "nox", "--non-interactive", "-s", *sessions, path=folders, TUNE_PROCESSES="2"
+    )
     return project, pythons, result
 
 
@@ -88,6 +91,21 @@ def test_nox_reproduces_the_pipeline_identically_on_two_pythons(nox_legs):
     assert report["verdict"] == "identical", report["outputs"]
     versions = report["environment_differences"]["python.version"]
     assert [value.rsplit(".", 1)[0] for value in versions.values()] == pythons
+
+
+def test_model_selection_is_the_same_bytes_for_one_and_two_processes_on_both_pythons(nox_legs):
+    project, pythons, _ = nox_legs
+    compared = project / "build" / "reproduce" / "compared"
+    reference_run = ROOT / "tests" / "reference-run"
+    made_on = json.loads((reference_run / "manifest.json").read_text(encoding="utf-8"))
+    for version in pythons:
+        leg = compared / f"python-{version}"
+        here = json.loads((leg / "manifest.json").read_text(encoding="utf-8"))
+        if (here["cpu"], here["blas"]) != (made_on["cpu"], made_on["blas"]):
+            pytest.skip("the reference run was made on another CPU or BLAS: bytes may differ")
+        for name in ("candidates.csv", "selection.json"):
+            reference = (reference_run / "reports" / "tuning" / name).read_bytes()
+            assert (leg / "reports" / "tuning" / name).read_bytes() == reference, (name, version)
 
 
 def test_a_deliberately_changed_output_makes_the_compare_fail(nox_legs, locked_env, tmp_path):

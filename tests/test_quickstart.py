@@ -12,9 +12,11 @@ from __future__ import annotations
 import json
 import os
 import re
+import time
 from pathlib import Path
 
 import pytest
+import yaml
 
 import tasks
 from tests.conftest import run
@@ -115,7 +117,8 @@ def header(table: str) -> list[str]:
 def test_metrics_show_holds_the_headline_scores_only(first_hour):
     _, _, _, _, outputs = first_hour
     shown = outputs["poetry run dvc metrics show"]
-    headline = [f"{model}.{score}" for model in ("baseline", "model") for score in HEADLINE]
+    model = sorted([*HEADLINE, "cv_roc_auc"])  # the score tune chose by, beside the test scores
+    headline = [f"baseline.{score}" for score in HEADLINE] + [f"model.{score}" for score in model]
     assert header(shown) == ["Path", *headline], shown
 
 
@@ -151,7 +154,52 @@ def test_the_documented_experiment_views_work(first_hour):
         env,
     )
     narrow, by_score = views.values()
-    assert "data/split/split.csv" not in narrow and "model.name" in narrow, narrow
-    # The experiment name, four headline scores, seed and model.name: about 126 columns.
+    assert "data/split/split.csv" not in narrow and "tune.rule" in narrow, narrow
+    # The experiment name, the changed scores, seed and tune.rule.
     assert max(map(len, narrow.splitlines())) <= NARROW_VIEW, narrow
-    assert "model.roc_auc" in by_score
+    assert "model.cv_roc_auc" in by_score
+
+
+def queue_finished(project: Path, env: dict[str, str]) -> str:
+    """``dvc queue status`` once no experiment is queued or running and no worker is left."""
+    status = ""
+    for _ in range(120):
+        result = run(["poetry", "run", "dvc", "queue", "status"], project, env)
+        status = result.stdout
+        busy = re.search(r"\b(Queued|Running)\b", status) or not re.search(
+            r"Worker status: 0 active, 0 idle", status
+        )
+        if result.returncode == 0 and not busy:
+            return status
+        time.sleep(5)
+    raise AssertionError(f"the queue did not finish in 10 minutes:\n{status}")
+
+
+def test_a_queued_two_point_experiment_runs_and_the_best_by_cross_validation_is_applied(
+    first_hour,
+):
+    project, env, _, _, _ = first_hour
+    readme = (project / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("Queue several runs") :]
+    queue, start, status, show, apply = bash_block(section, "Queue several runs")
+    assert status == "poetry run dvc queue status" and apply == "poetry run dvc exp apply <name>"
+    try:
+        type_in(project, [queue, start], env)
+        assert re.findall(r"\bSuccess\b", queue_finished(project, env)) == ["Success"] * 2
+        table = type_in(project, [show], env)[show]
+    finally:
+        run(["poetry", "run", "dvc", "queue", "stop", "--kill"], project, env)
+        queue_finished(project, env)
+    rows = [line.split() for line in table.splitlines() if re.match(r"\s*[├└]", line)]
+    assert len(rows) == 2, table
+    best = rows[0][1]  # after the tree glyph: the experiment's name
+    type_in(project, [apply.replace("<name>", best)], env)
+    params = yaml.safe_load((project / "params.yaml").read_text(encoding="utf-8"))
+    scores = json.loads((project / "reports" / "metrics.json").read_text(encoding="utf-8"))
+    # best_mean takes the best cross-validated mean by definition; the one-standard-error rule
+    # takes a simpler candidate that scores no more, so the best experiment is best_mean's.
+    assert params["tune"]["rule"] == "best_mean", table
+    selection = json.loads(
+        (project / "reports" / "tuning" / "selection.json").read_text(encoding="utf-8")
+    )
+    assert scores["model"]["cv_roc_auc"] == selection["score"]["mean"] == selection["best"]["mean"]

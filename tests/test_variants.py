@@ -65,22 +65,23 @@ EXPECTED_FILES = """
 .github/dependabot.yml .github/workflows/ci.yml .github/workflows/reproduce.yml .gitignore
 .pre-commit-config.yaml Dockerfile LICENSE Makefile README.md data/external/README.md
 docs/conftest.py docs/data-contracts.md dvc.yaml expectations/features.json expectations/raw.json
-noxfile.py params.schema.json params.yaml poetry.lock poetry.toml pyproject.toml tolerance.yaml
-src/{package}/__init__.py src/{package}/__main__.py src/{package}/artifacts.py src/{package}/cli.py
-src/{package}/commands.py src/{package}/drafting.py src/{package}/models.py
+model_card.yaml noxfile.py params.schema.json params.yaml poetry.lock poetry.toml pyproject.toml
+tolerance.yaml src/{package}/__init__.py src/{package}/__main__.py src/{package}/artifacts.py
+src/{package}/cli.py src/{package}/commands.py src/{package}/drafting.py src/{package}/models.py
 src/{package}/compare/__init__.py src/{package}/compare/checks.py src/{package}/compare/collect.py
 src/{package}/compare/policy.py src/{package}/compare/report.py src/{package}/config.py
 src/{package}/errors.py src/{package}/figures.py src/{package}/gate_report.py
-src/{package}/model_files.py src/{package}/pr_report.py src/{package}/remote.py
-src/{package}/seeding.py src/{package}/stages/__init__.py
+src/{package}/model_files.py src/{package}/partition.py src/{package}/pr_report.py
+src/{package}/remote.py src/{package}/scoring.py src/{package}/search.py src/{package}/seeding.py
+src/{package}/stages/__init__.py src/{package}/stages/card.py src/{package}/stages/tune.py
 src/{package}/stages/evaluate.py src/{package}/stages/featurize.py src/{package}/stages/ingest.py
 src/{package}/stages/manifest.py src/{package}/stages/split.py src/{package}/stages/train.py
 src/{package}/stages/validate.py tests/__init__.py tests/conftest.py tests/reference/metrics.json
 tests/reference/scores.json tests/runs.py tests/stages.py tests/test_artifacts.py
 tests/test_compare.py tests/test_config.py tests/test_evaluate.py tests/test_featurize.py
 tests/test_ingest.py tests/test_layout.py tests/test_manifest.py tests/test_pipeline.py
-tests/test_remote.py tests/test_seeding.py tests/test_split.py tests/test_train.py
-tests/test_validate.py
+tests/test_card.py tests/test_remote.py tests/test_seeding.py tests/test_split.py
+tests/test_train.py tests/test_tune.py tests/test_validate.py
 """.split()
 LICENSE_FIRST_LINES = {
     "MIT": "MIT License",

@@ -22,6 +22,7 @@ PIPELINE_FILES = (
     "dvc.yaml",
     "params.yaml",
     "tolerance.yaml",
+    "model_card.yaml",
     "poetry.lock",
     ".dvcignore",
     ".dvc/config",

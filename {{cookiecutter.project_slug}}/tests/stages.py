@@ -13,16 +13,16 @@ from typing import Any
 
 import pandas as pd
 
-from {{ cookiecutter.package_name }}.artifacts import write_csv
+from {{ cookiecutter.package_name }}.artifacts import write_csv, write_json
 from {{ cookiecutter.package_name }}.config import Params, Paths, load_params, parse_params
+from {{ cookiecutter.package_name }}.partition import split_rows
 from {{ cookiecutter.package_name }}.stages import ingest
 from {{ cookiecutter.package_name }}.stages.featurize import featurize
-from {{ cookiecutter.package_name }}.stages.split import split_rows
 from tests.runs import ROOT
 
 
 def variant(params: Params, changes: dict[str, Any]) -> Params:
-    """``params`` with each dotted key of ``changes`` (``"model.name"``) set, validated again."""
+    """``params`` with each dotted key of ``changes`` (``"tune.n_splits"``) set, validated again."""
     raw = params.model_dump()
     for dotted, value in changes.items():
         *parents, leaf = dotted.split(".")
@@ -70,3 +70,14 @@ def tiny_project(folder: Path, params: Params, split_seed: int = 0) -> Paths:
     write_csv(features, paths.features)
     write_csv(features[[data.id_column]].assign(subset=subset), paths.split)
     return paths
+
+
+def first_point(params: Params, family: str) -> dict[str, Any]:
+    """The first point of ``family``'s grid in ``params``: estimator arguments."""
+    grid = params.tune.search(family).grid.model_dump()
+    return {name: values[0] for name, values in grid.items()}
+
+
+def select(paths: Paths, family: str, arguments: dict[str, Any]) -> None:
+    """Record ``family`` with ``arguments`` as the choice of ``tune``, for ``train`` to fit."""
+    write_json({"family": family, "params": arguments}, paths.selection)

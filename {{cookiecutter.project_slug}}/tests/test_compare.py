@@ -26,6 +26,7 @@ POLICY = compare.load_policy(ROOT / "tolerance.yaml")
 EXACT = [name for name, check in POLICY.outputs.items() if check == "exact"]
 FEATURES, PREDICTIONS = "data/features/features.csv", "reports/predictions.csv"
 METRICS, SCORES = "reports/metrics.json", "reports/scores.json"
+CANDIDATES, SELECTION = "reports/tuning/candidates.csv", "reports/tuning/selection.json"
 RUNS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -48,7 +49,16 @@ def tables(seed: int = 0) -> dict[str, pd.DataFrame]:
             "probability": probability,
         }
     )
-    return {FEATURES: features, PREDICTIONS: predictions}
+    candidates = pd.DataFrame(
+        {
+            "rank": [1, 2],
+            "family": ["logistic_regression", "random_forest"],
+            "params": ['{"C": 1.0}', '{"max_depth": null}'],
+            "fold_1": rng.uniform(0.8, 1, 2),
+            "mean": [0.95, 0.94],
+        }
+    )
+    return {FEATURES: features, PREDICTIONS: predictions, CANDIDATES: candidates}
 
 
 def scores(seed: int = 0) -> dict:
@@ -59,6 +69,7 @@ def scores(seed: int = 0) -> dict:
     return {
         METRICS: {"model": model, "baseline": baseline},
         SCORES: {"model": model, "baseline": baseline, "n_test": 15, "threshold": 0.5},
+        SELECTION: {"family": "logistic_regression", "params": {"C": 1.0}, "score": {"mean": 0.95}},
     }
 
 

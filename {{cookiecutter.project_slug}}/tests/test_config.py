@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import math
 from pathlib import Path
 
 import jsonschema
@@ -15,6 +16,7 @@ from {{ cookiecutter.package_name }}.errors import ParamsError
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = yaml.safe_load((ROOT / "params.yaml").read_text(encoding="utf-8"))
+GRID = math.prod(map(len, SHIPPED["tune"]["hist_gradient_boosting"]["grid"].values()))
 
 
 def broken(path: str, value: object) -> dict:
@@ -33,7 +35,7 @@ def broken(path: str, value: object) -> dict:
 
 def test_shipped_params_are_valid(params):
     assert params.split.test_size == SHIPPED["split"]["test_size"]
-    assert params.model.name in params.model.model_dump()
+    assert set(params.tune.families) <= set(params.tune.model_dump())
 
 
 def test_committed_schema_matches_the_models():
@@ -54,8 +56,11 @@ def test_json_schema_accepts_the_shipped_params():
         ("seed", "42", "seed: Input should be a valid integer"),
         ("split.test_size", 1.5, "split.test_size: Input should be less than 1"),
         ("split.test_size", 0, "split.test_size: Input should be greater than 0"),
-        ("model.name", "svm", "model.name: Input should be 'logistic_regression'"),
-        ("model.random_forest.n_estimators", 0, "model.random_forest.n_estimators"),
+        ("tune.families", ["svm"], "tune.families.0: Input should be 'logistic_regression'"),
+        ("tune.random_forest.grid.n_estimators", [0], "tune.random_forest.grid.n_estimators.0"),
+        ("tune.logistic_regression.grid.C", [], "tune.logistic_regression.grid.C: List should"),
+        ("tune.n_splits", 1, "tune.n_splits: Input should be greater than or equal to 2"),
+        ("tune.rule", "lowest", "tune.rule: Input should be 'best_mean'"),
         ("data.source", "s3", "data.source: Input should be 'breast_cancer'"),
         ("baseline.strategy", ..., "baseline.strategy: required key is missing"),
         ("evaluate.thresh", 0.5, "evaluate.thresh: Extra inputs are not permitted"),
@@ -78,6 +83,35 @@ def test_several_violations_are_all_reported():
     assert [line.split(":")[1].strip() for line in caught.value.problems] == [
         "seed",
         "split.test_size",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "expected"),
+    [
+        ("tune.hist_gradient_boosting.sample", GRID + 1, f"sample {GRID + 1} is larger than"),
+        ("tune.logistic_regression.grid.C", [1.0, 1.0], "values repeat in C"),
+        ("tune.families", ["random_forest"] * 2, "each family may be listed once"),
+    ],
+)
+def test_a_bad_search_space_is_one_line_before_anything_is_fitted(path, value, expected):
+    with pytest.raises(ParamsError) as caught:
+        parse_params(broken(path, value))
+    assert len(caught.value.problems) == 1
+    assert caught.value.problems[0].startswith(f"params.yaml: {path.rsplit('.', 1)[0]}")
+    assert expected in caught.value.problems[0]
+
+
+def test_every_bad_search_space_entry_is_reported():
+    raw = broken("tune.families", ["logistic_regression", "svm"])
+    raw["tune"]["random_forest"]["grid"]["max_depth"] = []
+    raw["tune"]["logistic_regression"]["grid"]["C"] = [0.1, -1.0]
+    with pytest.raises(ParamsError) as caught:
+        parse_params(raw)
+    assert [line.split(":")[1].strip() for line in caught.value.problems] == [
+        "tune.families.1",
+        "tune.logistic_regression.grid.C.1",
+        "tune.random_forest.grid.max_depth",
     ]
 
 

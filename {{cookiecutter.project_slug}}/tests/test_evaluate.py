@@ -10,12 +10,8 @@ import pytest
 
 from {{ cookiecutter.package_name }}.artifacts import to_json_text
 from {{ cookiecutter.package_name }}.config import Paths
-from {{ cookiecutter.package_name }}.stages.evaluate import (
-    curves,
-    score,
-    score_multiclass,
-    write_figures,
-)
+from {{ cookiecutter.package_name }}.scoring import score, score_multiclass
+from {{ cookiecutter.package_name }}.stages.evaluate import curves, write_figures
 
 LABELS = np.array([0, 0, 1, 1])
 

@@ -29,9 +29,13 @@ def metrics(run: Paths) -> dict:
 
 def test_model_beats_the_baseline_on_every_headline_score(pipeline_run):
     result = metrics(pipeline_run)
-    assert result["model"].keys() == result["baseline"].keys()
+    selection = json.loads(pipeline_run.selection.read_text(encoding="utf-8"))
+    cross_validated = f"cv_{selection['metric']}"
+    assert result["model"].keys() == {*result["baseline"], cross_validated}
     for name, value in result["baseline"].items():
         assert value < result["model"][name], name
+    assert selection["baseline"]["mean"] < result["model"][cross_validated]
+    assert result["model"][cross_validated] == selection["score"]["mean"]
 
 
 @pytest.mark.parametrize("name", ["metrics.json", "scores.json"])

@@ -24,9 +24,9 @@ import pytest
 from threadpoolctl import threadpool_info, threadpool_limits
 
 from {{ cookiecutter.package_name }} import cli, seeding
-from {{ cookiecutter.package_name }}.stages import ingest, split, train
+from {{ cookiecutter.package_name }}.stages import ingest, split, train, tune
 from tests.runs import ROOT
-from tests.stages import tiny_project, variant
+from tests.stages import select, tiny_project, variant
 
 PACKAGE = cli.__package__
 # Imports the package (argument 1) first, as `python -m` does; prints the thread variables named
@@ -81,6 +81,12 @@ def test_stages_take_their_thread_limit_from_the_first_omp_level(monkeypatch, va
     assert seeding.thread_limit() == limit
 
 
+@pytest.mark.parametrize(("value", "count"), [("2", 2), (" 4 ", 4), ("", 1), ("0", 1), ("all", 1)])
+def test_tune_takes_its_process_count_from_the_environment(monkeypatch, value, count):
+    monkeypatch.setenv("TUNE_PROCESSES", value)
+    assert seeding.process_count() == count
+
+
 @pytest.mark.parametrize("stage", list(cli.STAGES))
 def test_the_cli_runs_every_stage_inside_the_thread_limit(stage, tmp_path, monkeypatch):
     shutil.copyfile(ROOT / "params.yaml", tmp_path / "params.yaml")
@@ -112,11 +118,18 @@ SEEDED = {
         ["raw"],
     ),
     "split": (split, {}, ["split"]),
-    "train": (
-        train,
-        {"model.name": "random_forest", "model.random_forest.n_estimators": 5},
-        ["model", "baseline"],
+    "tune": (
+        tune,
+        {
+            "tune.families": ["random_forest"],
+            "tune.n_splits": 2,
+            "tune.random_forest.grid.n_estimators": [5],
+            "tune.random_forest.grid.max_depth": [2],
+            "tune.random_forest.sample": None,
+        },
+        ["candidates"],
     ),
+    "train": (train, {}, ["model", "baseline"]),
 }
 
 
@@ -127,6 +140,7 @@ def test_a_seeded_stage_output_follows_params_seed_alone(stage, params, tmp_path
     def run(seed: int, global_seed: int) -> list[bytes]:
         settings = variant(params, {**changes, "seed": seed})
         paths = tiny_project(tmp_path / f"seed-{seed}-global-{global_seed}", settings)
+        select(paths, "random_forest", {"n_estimators": 5, "max_depth": 2, "min_samples_leaf": 1})
         seeding.seed_everything(global_seed)
         module.run(settings, paths)
         return [getattr(paths, output).read_bytes() for output in outputs]

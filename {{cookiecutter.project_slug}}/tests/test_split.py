@@ -11,7 +11,7 @@ from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from {{ cookiecutter.package_name }}.errors import DataError
-from {{ cookiecutter.package_name }}.stages.split import held_out_count, split_rows
+from {{ cookiecutter.package_name }}.partition import held_out_count, split_rows
 
 SEEDS = st.integers(min_value=0, max_value=2**32 - 1)
 TEST_SIZES = st.floats(min_value=0.1, max_value=0.9)
@@ -74,5 +74,5 @@ def test_different_seeds_give_different_splits(table, test_size, seed, other):
 
 def test_a_class_too_small_to_split_is_a_data_error():
     table = pd.DataFrame({"id": list("abcdefghijk"), "label": [0] * 10 + [1]})
-    with pytest.raises(DataError, match="class 1 has 1 row; each class needs at least two"):
+    with pytest.raises(DataError, match="class 1 has 1 row; each class needs at least 2"):
         split(table, 0.25, 0)

@@ -10,11 +10,11 @@ from sklearn.base import BaseEstimator
 from skops.io.exceptions import UntrustedTypesFoundException
 
 from {{ cookiecutter.package_name }}.artifacts import read_table, write_csv
-from {{ cookiecutter.package_name }}.config import ModelParams
+from {{ cookiecutter.package_name }}.config import TuneParams
 from {{ cookiecutter.package_name }}.model_files import load_model, model_bytes, save_model
 from {{ cookiecutter.package_name }}.models import FAMILIES, build_baseline, build_model
 from {{ cookiecutter.package_name }}.stages import train
-from tests.stages import tiny_project, training_data, variant
+from tests.stages import first_point, select, tiny_project, training_data, variant
 
 MODELS = list(FAMILIES)
 
@@ -26,21 +26,35 @@ def fixture_data(params):
 
 
 def fitted(params, name: str, seed: int, features: pd.DataFrame, labels: pd.Series):
-    """A model of family ``name`` fitted on ``features``."""
-    settings = variant(params, {"model.name": name, "seed": seed})
-    return build_model(settings.model, settings.preprocess, seed, features).fit(features, labels)
+    """A model of family ``name`` (the first point of its grid) fitted on ``features``."""
+    model = build_model(name, first_point(params, name), params.preprocess, seed, features)
+    return model.fit(features, labels)
 
 
-def test_every_family_is_one_registry_entry_and_one_params_section():
-    sections = set(ModelParams.model_fields) - {"name"}
-    assert set(FAMILIES) == sections
-    choices = ModelParams.model_json_schema()["properties"]["name"]["enum"]
-    assert set(choices) == sections
+def test_every_family_is_one_registry_entry_and_one_search_space(params):
+    spaces = set(TuneParams.model_fields) - {"families", "n_splits", "metric", "rule", "decimals"}
+    assert set(FAMILIES) == spaces
+    choices = TuneParams.model_json_schema()["properties"]["families"]["items"]["enum"]
+    assert set(choices) == spaces
+    for name, family in FAMILIES.items():
+        searched = set(params.tune.search(name).grid.model_dump())
+        assert searched == {argument for argument, _ in family.simpler}
+
+
+def test_train_fits_the_candidate_tune_selected(params, tmp_path):
+    paths = tiny_project(tmp_path, params)
+    for name, family in FAMILIES.items():
+        select(paths, name, first_point(params, name))
+        train.run(params, paths)
+        model = load_model(paths.model).named_steps["model"]
+        assert isinstance(model, family.estimator)
+        assert model.get_params() | first_point(params, name) == model.get_params()
 
 
 def test_train_never_sees_the_test_rows(params, tmp_path):
-    settings = variant(params, {"model.name": "logistic_regression"})
+    settings = params
     paths = tiny_project(tmp_path, settings)
+    select(paths, "logistic_regression", first_point(settings, "logistic_regression"))
     features = read_table(paths.features, settings.data)
     held_out = read_table(paths.split, settings.data)["subset"].eq("test").to_numpy()
     label = settings.data.label
@@ -133,10 +147,11 @@ def test_categories_and_gaps_are_learned_from_training_rows_and_unseen_ones_are_
             "preprocess.categorical.columns": ["code"],
             "preprocess.categorical.encode": encode,
             "preprocess.skip": [],
-            "model.name": "logistic_regression",
         },
     )
-    model = build_model(settings.model, settings.preprocess, 0, features).fit(features, labels)
+    arguments = first_point(settings, "logistic_regression")
+    model = build_model("logistic_regression", arguments, settings.preprocess, 0, features)
+    model = model.fit(features, labels)
     save_model(model, tmp_path / "model.skops")
     new = pd.DataFrame({"size": [0.5, None], "colour": ["green", None], "code": [9, 1]})
     probabilities = load_model(tmp_path / "model.skops").predict_proba(new)

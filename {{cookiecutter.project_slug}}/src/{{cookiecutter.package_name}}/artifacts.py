@@ -61,6 +61,11 @@ def _plain(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
+def read_json(path: Path) -> Any:
+    """Read a JSON file written by :func:`write_json`."""
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
 def read_table(path: Path, data: DataParams) -> pd.DataFrame:
     """Read a pipeline table; row ids are always text, so ``007`` and ``7`` stay different ids."""
     return pd.read_csv(path, dtype={data.id_column: str}, keep_default_na=False, na_values=[""])

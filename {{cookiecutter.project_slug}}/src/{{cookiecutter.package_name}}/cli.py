@@ -27,9 +27,11 @@ STAGES = {
     "validate": "check a dataset (raw or features) against its expectation suite",
     "featurize": "turn raw data into model-ready features",
     "split": "fix the stratified train/test split",
-    "train": "fit the model and the baseline",
+    "tune": "choose the model by cross-validation on the training rows",
+    "train": "fit the chosen model and the baseline",
     "evaluate": "score both on the test rows; write metrics and plots",
     "manifest": "record where and how this run happened",
+    "card": "write the model card of this run",
 }
 
 

@@ -8,12 +8,20 @@ from these models (``python -m <package> schema``) for editors and reviewers.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from .errors import ParamsError
 
@@ -99,36 +107,115 @@ class SplitParams(_Section):
     test_size: float = Field(gt=0, lt=1, description="Share of rows in the test set")
 
 
-class LogisticRegressionParams(_Section):
-    """Standardised features and L2-regularised logistic regression."""
-
-    C: PositiveFloat = Field(le=1e6, description="Inverse regularisation strength")
-    max_iter: int = Field(ge=10, le=100_000)
+Family = Literal["logistic_regression", "random_forest", "hist_gradient_boosting"]
 
 
-class RandomForestParams(_Section):
+class _Grid(_Section):
+    """Values to try for each argument of one estimator; the grid is every combination."""
+
+    def size(self) -> int:
+        """Number of points in the grid."""
+        return math.prod(len(values) for values in self.model_dump().values())
+
+    @model_validator(mode="after")
+    def _unique(self) -> _Grid:
+        repeated = [
+            name for name, values in self.model_dump().items() if len(set(values)) < len(values)
+        ]
+        if repeated:
+            raise ValueError(f"values repeat in {', '.join(repeated)}")
+        return self
+
+
+class LogisticRegressionGrid(_Grid):
+    """L2-regularised logistic regression (smaller C: stronger regularisation)."""
+
+    C: list[Annotated[PositiveFloat, Field(le=1e6)]] = Field(min_length=1)
+    max_iter: list[Annotated[int, Field(ge=10, le=100_000)]] = Field(min_length=1)
+
+
+class RandomForestGrid(_Grid):
     """A random forest; each tree is seeded from ``seed``."""
 
-    n_estimators: int = Field(ge=1, le=5_000)
-    max_depth: int | None = Field(ge=1, le=1_000, description="null grows trees fully")
-    min_samples_leaf: int = Field(ge=1, le=10_000)
+    n_estimators: list[Annotated[int, Field(ge=1, le=5_000)]] = Field(min_length=1)
+    max_depth: list[Annotated[int, Field(ge=1, le=1_000)] | None] = Field(
+        min_length=1, description="null grows trees fully"
+    )
+    min_samples_leaf: list[Annotated[int, Field(ge=1, le=10_000)]] = Field(min_length=1)
 
 
-class HistGradientBoostingParams(_Section):
+class HistGradientBoostingGrid(_Grid):
     """Histogram gradient boosting."""
 
-    learning_rate: PositiveFloat = Field(le=1)
-    max_iter: int = Field(ge=1, le=10_000)
-    max_leaf_nodes: int = Field(ge=2, le=10_000)
+    learning_rate: list[Annotated[PositiveFloat, Field(le=1)]] = Field(min_length=1)
+    max_iter: list[Annotated[int, Field(ge=1, le=10_000)]] = Field(min_length=1)
+    max_leaf_nodes: list[Annotated[int, Field(ge=2, le=10_000)]] = Field(min_length=1)
 
 
-class ModelParams(_Section):
-    """Which model to train (``name``) and the hyperparameters of each choice."""
+class _Search(_Section):
+    """One family's search space: its grid, whole or sampled."""
 
-    name: Literal["logistic_regression", "random_forest", "hist_gradient_boosting"]
-    logistic_regression: LogisticRegressionParams
-    random_forest: RandomForestParams
-    hist_gradient_boosting: HistGradientBoostingParams
+    sample: int | None = Field(
+        ge=1, description="null: every point of the grid; n: n points drawn from it with the seed"
+    )
+
+    @model_validator(mode="after")
+    def _sample_fits(self) -> _Search:
+        size = self.grid.size()  # type: ignore[attr-defined]  # every subclass has a grid
+        if self.sample is not None and self.sample > size:
+            raise ValueError(f"sample {self.sample} is larger than the grid ({size} points)")
+        return self
+
+
+class LogisticRegressionSearch(_Search):
+    """Search space of ``logistic_regression``."""
+
+    grid: LogisticRegressionGrid
+
+
+class RandomForestSearch(_Search):
+    """Search space of ``random_forest``."""
+
+    grid: RandomForestGrid
+
+
+class HistGradientBoostingSearch(_Search):
+    """Search space of ``hist_gradient_boosting``."""
+
+    grid: HistGradientBoostingGrid
+
+
+class TuneParams(_Section):
+    """Model selection by cross-validation on the training rows (the test rows are never seen)."""
+
+    families: list[Family] = Field(
+        min_length=1, description="Families whose search spaces are tried"
+    )
+    n_splits: int = Field(ge=2, le=20, description="Cross-validation folds")
+    metric: Literal["roc_auc", "balanced_accuracy", "f1", "accuracy"] = Field(
+        description="Score to maximise (multiclass: one-vs-rest ROC AUC, macro F1)"
+    )
+    rule: Literal["best_mean", "one_standard_error"] = Field(
+        description="best_mean: the best mean score; one_standard_error: the simplest candidate "
+        "within one standard error of the best"
+    )
+    decimals: int = Field(
+        ge=1, le=12, description="Scores are compared rounded to this many decimals"
+    )
+    logistic_regression: LogisticRegressionSearch
+    random_forest: RandomForestSearch
+    hist_gradient_boosting: HistGradientBoostingSearch
+
+    @field_validator("families")
+    @classmethod
+    def _once_each(cls, families: list[str]) -> list[str]:
+        if len(set(families)) < len(families):
+            raise ValueError("each family may be listed once")
+        return families
+
+    def search(self, family: str) -> _Search:
+        """The search space of ``family``."""
+        return getattr(self, family)
 
 
 class BaselineParams(_Section):
@@ -153,7 +240,7 @@ class Params(_Section):
     featurize: FeaturizeParams
     preprocess: PreprocessParams
     split: SplitParams
-    model: ModelParams
+    tune: TuneParams
     baseline: BaselineParams
     evaluate: EvaluateParams
 
@@ -200,7 +287,7 @@ def params_schema() -> dict:
 
 
 @dataclass(frozen=True)
-class Paths:
+class Paths:  # pylint: disable=too-many-public-methods  # one property per file of the pipeline
     """Every file the pipeline reads or writes, relative to the project root (``dvc.yaml``)."""
 
     root: Path
@@ -244,6 +331,21 @@ class Paths:
         return self / "data/split/split.csv"
 
     @property
+    def tuning(self) -> Path:
+        """Output folder of ``tune``: ``candidates.csv``, ``selection.json``, ``plots/``."""
+        return self / "reports/tuning"
+
+    @property
+    def candidates(self) -> Path:
+        """Every candidate of the search: params, score per fold, mean, deviation, rank."""
+        return self.tuning / "candidates.csv"
+
+    @property
+    def selection(self) -> Path:
+        """The chosen candidate, the rule that chose it and why (read by ``train``)."""
+        return self.tuning / "selection.json"
+
+    @property
     def model(self) -> Path:
         """The trained model (skops format, loaded with an explicit list of trusted types)."""
         return self / "models/model.skops"
@@ -280,8 +382,18 @@ class Paths:
 
     @property
     def manifest(self) -> Path:
-        """Where and how the run happened (written by the last stage, ``manifest``)."""
+        """Where and how the run happened (written by ``manifest``, after every other output)."""
         return self / "reports/manifest.json"
+
+    @property
+    def card_facts(self) -> Path:
+        """What only a person can say about the model (intended use, limits, data source)."""
+        return self / "model_card.yaml"
+
+    @property
+    def card(self) -> Path:
+        """The model card of this run (written by the last stage, ``card``)."""
+        return self / "reports/model_card.md"
 
     @property
     def tolerance(self) -> Path:

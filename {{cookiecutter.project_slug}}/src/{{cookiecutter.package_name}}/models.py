@@ -1,12 +1,16 @@
 """The model families and how every model prepares its input: one registry, one pipeline shape.
 
-A family is one entry in :data:`FAMILIES` plus its section under ``model`` in ``params.yaml``
-(checked by ``config.ModelParams``), whose keys are the estimator's own arguments. Every model is
+A family is one entry in :data:`FAMILIES` plus its search space under ``tune`` in ``params.yaml``
+(checked by ``config.TuneParams``), whose keys are the estimator's own arguments. The entry also
+says which of its candidates is simpler, for the one-standard-error rule. Every model is
 ``preprocess -> estimator``: imputing, scaling and encoding are part of the fitted model, so they
-are learned from training rows only and applied unchanged to test rows and new data.
+are learned from training rows only (or one fold's) and applied unchanged to other rows.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -19,13 +23,31 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, RobustScaler, StandardScaler
 
-from .config import BaselineParams, DataParams, ModelParams, PreprocessParams
+from .config import BaselineParams, DataParams, PreprocessParams
 from .errors import DataError
 
-FAMILIES: dict[str, type[ClassifierMixin]] = {
-    "logistic_regression": LogisticRegression,
-    "random_forest": RandomForestClassifier,
-    "hist_gradient_boosting": HistGradientBoostingClassifier,
+
+@dataclass(frozen=True)
+class Family:
+    """An estimator and what makes one of its candidates simpler than another: its arguments in
+    order of importance, each with True when smaller values are simpler (None counts as
+    unbounded, the least simple)."""
+
+    estimator: type[ClassifierMixin]
+    simpler: tuple[tuple[str, bool], ...]
+
+
+# Simplest family first: the order the one-standard-error rule and every tie follow.
+FAMILIES: dict[str, Family] = {
+    "logistic_regression": Family(LogisticRegression, (("C", True), ("max_iter", True))),
+    "random_forest": Family(
+        RandomForestClassifier,
+        (("max_depth", True), ("min_samples_leaf", False), ("n_estimators", True)),
+    ),
+    "hist_gradient_boosting": Family(
+        HistGradientBoostingClassifier,
+        (("max_leaf_nodes", True), ("max_iter", True), ("learning_rate", True)),
+    ),
 }
 SCALERS = {"standard": StandardScaler, "robust": RobustScaler}
 
@@ -83,14 +105,28 @@ def preprocessor(settings: PreprocessParams, numeric: list, categorical: list) -
     )
 
 
+def simplicity(family: str, arguments: dict[str, Any]) -> tuple:
+    """A sort key: the simpler candidate sorts first (family order, then the family's own)."""
+    key: list = [list(FAMILIES).index(family)]
+    for name, smaller_is_simpler in FAMILIES[family].simpler:
+        value = arguments[name]
+        unbounded = value is None
+        number = 0 if unbounded else (value if smaller_is_simpler else -value)
+        key.append((unbounded, number))
+    return tuple(key)
+
+
 def build_model(
-    settings: ModelParams, preprocess: PreprocessParams, seed: int, features: pd.DataFrame
+    family: str,
+    arguments: dict[str, Any],
+    preprocess: PreprocessParams,
+    seed: int,
+    features: pd.DataFrame,
 ) -> Pipeline:
-    """An unfitted ``preprocess -> estimator`` pipeline for ``settings.name``, seeded, for a
-    table shaped like ``features``."""
+    """An unfitted ``preprocess -> estimator`` pipeline of ``family`` with ``arguments``, seeded,
+    for a table shaped like ``features``."""
     numeric, categorical = column_kinds(features, preprocess)
-    arguments = getattr(settings, settings.name).model_dump()
-    estimator = FAMILIES[settings.name](**arguments, random_state=seed)
+    estimator = FAMILIES[family].estimator(**arguments, random_state=seed)
     return Pipeline(
         [("preprocess", preprocessor(preprocess, numeric, categorical)), ("model", estimator)]
     )

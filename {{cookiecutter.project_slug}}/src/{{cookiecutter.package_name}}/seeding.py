@@ -39,6 +39,14 @@ def thread_limit() -> int:
     return max(1, int(first)) if first.isdigit() else 1
 
 
+def process_count() -> int:
+    """Processes ``tune`` fits candidates in: ``TUNE_PROCESSES`` when it is a positive number,
+    else 1 (starting workers costs more than the default search saves). Not a param: results
+    are the same bytes for any count, so changing it must not rerun anything."""
+    value = os.environ.get("TUNE_PROCESSES", "").strip()
+    return int(value) if value.isdigit() and int(value) > 0 else 1
+
+
 def seed_everything(seed: int) -> None:
     """Seed the global generators, for any library code that draws from them implicitly.
 

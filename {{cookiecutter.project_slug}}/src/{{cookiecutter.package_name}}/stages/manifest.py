@@ -1,11 +1,12 @@
 """Stage ``manifest``: record where and how this run happened, so a difference can be explained.
 
-The last stage of every run writes ``reports/manifest.json``: the Git commit (and whether the tree
-had other changes), the hash of ``poetry.lock``, the output hashes DVC recorded in ``dvc.lock``,
-the params, and the environment that can change numbers: Python, OS, CPU, BLAS and thread pools
-(threadpoolctl), versions of the key packages, the thread and hash-seed variables, GPUs, and
-whether it ran in a container. It holds no times, host names or absolute paths, so rerunning on the
-same machine and commit writes the same bytes. ``compare`` reads manifests to name what differs
+Once every other output exists (only the model card, which reads it, comes later), each run
+writes ``reports/manifest.json``: the Git commit (and whether the tree had other changes), the
+hash of ``poetry.lock``, the output hashes DVC recorded in ``dvc.lock``, the params, and the
+environment that can change numbers: Python, OS, CPU, BLAS and thread pools (threadpoolctl),
+versions of the key packages, the thread and hash-seed variables, GPUs, and whether it ran in a
+container. It holds no times, host names or absolute paths, so rerunning on the same machine and
+commit writes the same bytes. ``compare`` reads manifests to name what differs
 between environments; manifests themselves are never compared for equality.
 """
 
@@ -80,18 +81,21 @@ def git_state(root: Path, outputs: list[str]) -> dict[str, Any]:
     return {"commit": commit.strip(), "dirty": dirty}
 
 
-def recorded_outputs(root: Path) -> dict[str, str]:
-    """``path -> md5`` of every output in ``dvc.lock``, as DVC hashed them (this stage excluded)."""
+def recorded_outputs(root: Path) -> dict[str, dict[str, str]]:
+    """``path -> md5`` of the outputs in ``dvc.lock``, as DVC hashed them: ``before`` this stage
+    (recorded), and ``after`` it (this stage and those that read the manifest, such as the model
+    card: they change after it runs, so it can neither record nor count them)."""
     lock_file = root / "dvc.lock"
     if not lock_file.is_file():
-        return {}
+        return {"before": {}, "after": {}}
     stages = yaml.safe_load(lock_file.read_text(encoding="utf-8")).get("stages", {})
-    return {
-        out["path"]: out.get("md5", "")
-        for name, stage in sorted(stages.items())
-        if name != "manifest"
-        for out in stage.get("outs", [])
-    }
+    manifest = "reports/manifest.json"
+    found: dict[str, dict[str, str]] = {"before": {}, "after": {}}
+    for name, stage in sorted(stages.items()):
+        reads_manifest = any(dep["path"] == manifest for dep in stage.get("deps", []))
+        side = "after" if name == "manifest" or reads_manifest else "before"
+        found[side].update({out["path"]: out.get("md5", "") for out in stage.get("outs", [])})
+    return found
 
 
 def cpu_model() -> str:
@@ -162,13 +166,21 @@ def version(package: str) -> str | None:
 def build(params: Params, paths: Paths) -> dict[str, Any]:
     """The manifest of the run in ``paths.root``."""
     outputs = recorded_outputs(paths.root)
+    written = [paths.manifest, paths.card]  # also before their first run, absent from dvc.lock
     lock = paths.root / "poetry.lock"
     return {
-        "git": git_state(paths.root, [*outputs, paths.manifest.relative_to(paths.root).as_posix()]),
+        "git": git_state(
+            paths.root,
+            [
+                *outputs["before"],
+                *outputs["after"],
+                *(path.relative_to(paths.root).as_posix() for path in written),
+            ],
+        ),
         "poetry_lock_sha256": (
             hashlib.sha256(lock.read_bytes()).hexdigest() if lock.is_file() else None
         ),
-        "outputs": outputs,
+        "outputs": outputs["before"],
         "seed": params.seed,
         "params": params.model_dump(mode="json"),
         "python": {
