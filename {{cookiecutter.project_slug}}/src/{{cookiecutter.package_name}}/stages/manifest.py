@@ -152,7 +152,8 @@ def blas() -> list[dict[str, Any]]:
         {field: pool.get(field) for field in (*BLAS_FIELDS, "num_threads")}
         for pool in threadpool_info()
     ]
-    return sorted(pools, key=lambda pool: (str(pool["user_api"]), str(pool["internal_api"])))
+    # Every field in the key: libraries load in any order, the manifest lists them in one.
+    return sorted(pools, key=lambda pool: [str(pool[field]) for field in sorted(pool)])
 
 
 def version(package: str) -> str | None:
