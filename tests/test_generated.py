@@ -101,8 +101,8 @@ def test_model_selection_is_the_same_bytes_for_one_and_two_processes_on_both_pyt
     for version in pythons:
         leg = compared / f"python-{version}"
         here = json.loads((leg / "manifest.json").read_text(encoding="utf-8"))
-        if (here["cpu"], here["blas"]) != (made_on["cpu"], made_on["blas"]):
-            pytest.skip("the reference run was made on another CPU or BLAS: bytes may differ")
+        if here["cpu"] != made_on["cpu"]:
+            pytest.skip("the reference run was made on another CPU: last bits may differ")
         for name in ("candidates.csv", "selection.json"):
             reference = (reference_run / "reports" / "tuning" / name).read_bytes()
             assert (leg / "reports" / "tuning" / name).read_bytes() == reference, (name, version)
