@@ -96,7 +96,8 @@ def main() -> None:
         type=int,
         nargs="*",
         default=[100, 100_000, 1_000_000],
-        help="synthetic row counts for the scale figures (default: 100 100000 1000000; tune needs n_splits training rows per class)",
+        help="synthetic row counts for the scale figures (default: 100 100000 1000000; at "
+        "least n_splits training rows per class)",
     )
     args = parser.parse_args()
     env = dict(os.environ)
