@@ -119,6 +119,22 @@ FAULTS = [
         "tests/test_card.py",
     ),
     Fault(
+        "notebook-types-a-data-path",
+        "Notebooks read files through the project's paths, never a path typed in a cell.",
+        "notebooks/explore.py",
+        "raw = read_table(paths.raw, data)",
+        'raw = read_table("data/raw/dataset.csv", data)',
+        "tests/test_notebooks.py",
+    ),
+    Fault(
+        "notebook-follows-the-working-directory",
+        "A notebook finds the project wherever its kernel starts.",
+        f"{SRC}/workspace.py",
+        "root = Path(__file__).resolve().parents[_PROJECT_LEVELS_UP]",
+        "root = Path.cwd()",
+        "tests/test_notebooks.py",
+    ),
+    Fault(
         "synthetic-source-drops-seed",
         "The synthetic source draws its sample from params.seed.",
         f"{SRC}/stages/ingest.py",

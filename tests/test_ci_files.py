@@ -93,8 +93,9 @@ def python_of(project: Path) -> str:
     ]
 
 
-def test_hadolint_has_no_findings(project):
-    result = run([tool("hadolint"), "--failure-threshold", "style", "Dockerfile"], project)
+@pytest.mark.parametrize("dockerfile", ["Dockerfile", ".devcontainer/Dockerfile"])
+def test_hadolint_has_no_findings(project, dockerfile):
+    result = run([tool("hadolint"), "--failure-threshold", "style", dockerfile], project)
     assert result.returncode == 0 and result.stdout.strip() == "", result.stdout + result.stderr
 
 
@@ -291,18 +292,22 @@ def test_jobs_that_need_data_pull_them_with_the_remote_group_and_skip_forks(proj
     group = kind if kind in ("s3", "gs", "azure", "ssh") else ""
     pull = f"poetry run python -m {package} pull"
     notices = 0
-    for name, data_jobs in ((WORKFLOWS[0], ["tests"]), (WORKFLOWS[1], ["leg", "docker"])):
+    jobs_of = ((WORKFLOWS[0], ["tests", "notebooks"]), (WORKFLOWS[1], ["leg", "docker"]))
+    for name, data_jobs in jobs_of:
         workflow = yaml.safe_load((project / name).read_text(encoding="utf-8"))
         for job_name, job in workflow["jobs"].items():
             runs = [step["run"] for step in job["steps"] if "run" in step]
             notices += sum("fork-notice" in command for command in runs)
             installs = [command for command in runs if command.startswith("poetry install")]
             if job_name not in data_jobs or kind == "none":
-                assert pull not in runs and f",{group}" not in " ".join(installs), job_name
+                assert pull not in runs, job_name
+                assert not group or f",{group}" not in " ".join(installs), job_name
                 continue
             assert job.get("if") == NOT_A_FORK, job_name
             assert runs.index(pull) < len(runs) - 1 and len(installs) == 1, job_name
-            assert installs[0].split()[3].split(",")[1:] == ([group] if group else [])
+            extra = installs[0].split()[3].split(",")[1:]
+            assert ("notebooks" in extra) == (job_name == "notebooks"), installs
+            assert [name for name in extra if name != "notebooks"] == ([group] if group else [])
             logins = [
                 step
                 for step in job["steps"]

@@ -40,7 +40,9 @@ def test_the_generated_workflows_run_here_step_by_step(tmp_path):
     for line in (
         "lint: Run every pre-commit hook: ran",
         "tests: Pull the data from the DVC remote: ran",
-        "tests: Run the tests: ran",
+        "tests: Run the tests (the notebooks have their own job): ran",
+        "notebooks: Pull the data from the DVC remote: ran",
+        "notebooks: Run every notebook top to bottom on a pipeline run: ran",
         "lint: Say why a fork's pull request skips the tests (no access to the data remote): "
         "skipped",
         "leg: Pull the data from the DVC remote: ran",

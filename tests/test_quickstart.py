@@ -12,7 +12,12 @@ from __future__ import annotations
 import json
 import os
 import re
+import secrets
+import signal
+import socket
+import subprocess
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -208,3 +213,75 @@ def test_a_queued_two_point_experiment_runs_and_the_best_by_cross_validation_is_
     assert scores["model"]["cv_roc_auc"] == max(score for score, _ in rows.values()), table
     # best_mean takes the best mean by definition; the other rule can only tie it.
     assert rows[best][0] == next(score for score, rule in rows.values() if rule == "best_mean")
+
+
+def local_json(url: str, token: str) -> dict | None:
+    """A JSON answer from a local server (no proxy), or None while it does not answer yet."""
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    request = urllib.request.Request(url, headers={"Authorization": f"token {token}"})
+    try:
+        with opener.open(request, timeout=5) as response:
+            return json.load(response)
+    except OSError:
+        return None
+
+
+def test_the_notebooks_block_installs_jupyterlab_which_opens_the_script_as_a_notebook(
+    first_hour, tmp_path
+):
+    project, env, _, _, _ = first_hour
+    readme = (project / "README.md").read_text(encoding="utf-8")
+    install, lab, execute = bash_block(readme, "## Notebooks")
+    assert (install, lab) == ("poetry install --with notebooks", "poetry run jupyter lab")
+    type_in(project, [install], env)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    token = secrets.token_hex(16)
+    headless = f"--no-browser --ServerApp.ip=127.0.0.1 --ServerApp.port={port}"
+    log = (tmp_path / "lab.log").open("w", encoding="utf-8")
+    server = subprocess.Popen(  # the README's command, with what a browserless run needs
+        ["bash", "-c", f"exec {lab} {headless} --IdentityProvider.token={token}"],
+        cwd=project,
+        env=dict(env, JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime")),
+        stdout=log,
+        stderr=log,
+        start_new_session=True,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}/api/contents/notebooks/explore.py?type=notebook"
+        model = None
+        for _ in range(120):
+            model = model or local_json(url, token)
+            if model or server.poll() is not None:
+                break
+            time.sleep(1)
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=60)
+        log.close()
+    assert model, (tmp_path / "lab.log").read_text(encoding="utf-8")[-3000:]
+    assert model["type"] == "notebook"
+    sources = [cell["source"] for cell in model["content"]["cells"]]
+    assert any("project_paths()" in source for source in sources)
+    assert "passed" in type_in(project, [execute], env)[execute]
+
+
+def test_a_notebook_saved_with_outputs_is_committed_without_them(first_hour):
+    project, env, _, _, _ = first_hour
+    paired = project / "notebooks" / "explore.ipynb"
+    type_in(project, ["poetry run jupytext --to ipynb notebooks/explore.py"], env)
+    notebook = json.loads(paired.read_text(encoding="utf-8"))
+    code = next(cell for cell in notebook["cells"] if cell["cell_type"] == "code")
+    code["execution_count"] = 1
+    code["outputs"] = [{"output_type": "stream", "name": "stdout", "text": ["1000 rows\n"]}]
+    paired.write_text(json.dumps(notebook), encoding="utf-8")
+    commit = ["git add notebooks/explore.ipynb", "git commit -m 'Pair the notebook'"]
+    refused = run(["bash", "-c", " && ".join(commit)], project, env)
+    assert refused.returncode != 0 and "strip notebook outputs" in refused.stdout, refused.stdout
+    type_in(project, commit, env)  # the hook stripped the file; the second commit takes it
+    stored = json.loads(git(project, "show", "HEAD:notebooks/explore.ipynb"))
+    code_cells = [cell for cell in stored["cells"] if cell["cell_type"] == "code"]
+    assert code_cells and all(
+        cell["outputs"] == [] and cell["execution_count"] is None for cell in code_cells
+    )

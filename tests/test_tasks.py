@@ -3,11 +3,14 @@ Makefile shows its targets instead of running one when called bare."""
 
 from __future__ import annotations
 
+import json
 import re
+import shutil
 import sys
 
 import pytest
 
+import tasks
 from tests.conftest import ROOT, interpreter, run
 
 SIMULATED_PYTHON_3_10 = (
@@ -43,3 +46,19 @@ def test_make_alone_lists_the_targets_and_runs_nothing(bake):
     listed = dict(line.split(None, 1) for line in result.stdout.splitlines())
     assert listed == documented and len(listed) >= 6
     assert not (project / ".venv").exists()
+
+
+@pytest.mark.slow
+def test_the_demo_command_runs_the_pipeline_and_prints_every_headline_score():
+    existed = tasks.DEMO_DIR.exists()
+    result = run([sys.executable, "tasks.py", "demo"], ROOT)
+    try:
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+        (metrics_file,) = tasks.DEMO_DIR.glob("*/reports/metrics.json")
+        metrics = json.loads(metrics_file.read_text(encoding="utf-8"))
+        for name in metrics["baseline"]:
+            line = rf"^ +{name}: model \d\.\d{{4}}   baseline \d\.\d{{4}}$"
+            assert re.search(line, result.stdout, re.MULTILINE), (name, result.stdout[-1500:])
+    finally:
+        if not existed:
+            shutil.rmtree(tasks.DEMO_DIR, ignore_errors=True)

@@ -81,7 +81,9 @@ tests/reference/scores.json tests/runs.py tests/stages.py tests/test_artifacts.p
 tests/test_compare.py tests/test_config.py tests/test_evaluate.py tests/test_featurize.py
 tests/test_ingest.py tests/test_layout.py tests/test_manifest.py tests/test_pipeline.py
 tests/test_card.py tests/test_remote.py tests/test_seeding.py tests/test_split.py
-tests/test_train.py tests/test_tune.py tests/test_validate.py
+tests/test_train.py tests/test_tune.py tests/test_validate.py tests/test_notebooks.py
+notebooks/explore.py src/{package}/workspace.py .devcontainer/devcontainer.json
+.devcontainer/Dockerfile .binder/runtime.txt .binder/postBuild
 """.split()
 LICENSE_FIRST_LINES = {
     "MIT": "MIT License",

@@ -1,9 +1,9 @@
 """Run a baked project's GitHub workflows here, step by step, as GitHub would run them.
 
 Run through ``python3 tasks.py workflows [key=value ...]``: it bakes the project (default answers,
-or the given ones) into build/workflows/ and runs every ``run:`` step of ``ci.yml`` (lint, tests)
-and ``reproduce.yml`` (leg, docker, compare), in order, with the workflow's environment, for this
-machine's OS and Python. What only GitHub can provide is stood in for, and said so:
+or the given ones) into build/workflows/ and runs every ``run:`` step of ``ci.yml`` (lint, tests,
+notebooks) and ``reproduce.yml`` (leg, docker, compare), in order, with the workflow's environment,
+for this machine's OS and Python. What only GitHub can provide is stood in for, and said so:
 
 * ``uses:`` steps: the bake is the checkout, this Python is ``setup-python``, caches are empty, and
   artifacts stay in the project folder, where the next job finds them;
@@ -40,6 +40,7 @@ import tasks  # noqa: E402  pylint: disable=wrong-import-position
 JOBS = [
     ("ci.yml", "lint"),
     ("ci.yml", "tests"),
+    ("ci.yml", "notebooks"),
     ("ci.yml", "fork-notice"),
     *(("reproduce.yml", job) for job in ("leg", "docker", "compare", "fork-notice")),
 ]
