@@ -66,8 +66,14 @@ def run(command: list[str | Path], cwd: Path, env: dict[str, str] | None = None)
 
 
 def interpreter(version: str) -> Path | None:
-    """A working Python ``version`` (3.x): on PATH, or installed by pyenv."""
+    """A working Python ``version`` (3.x): on PATH, through the Windows launcher, or installed by
+    pyenv."""
     candidates = [shutil.which(f"python{version}")]
+    launcher = shutil.which("py")  # Windows: `py -3.12` runs an installed 3.12
+    if launcher:
+        where = [launcher, f"-{version}", "-c", "import sys; print(sys.executable)"]
+        found = subprocess.run(where, capture_output=True, text=True, check=False)
+        candidates.append(found.stdout.strip() if found.returncode == 0 else None)
     pyenv = shutil.which("pyenv")
     if pyenv:
         root = subprocess.run([pyenv, "root"], capture_output=True, text=True, check=False)

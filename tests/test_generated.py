@@ -14,9 +14,11 @@ from __future__ import annotations
 import json
 import shutil
 import sys
+from pathlib import Path
 
 import pytest
 
+import tasks
 from tests.conftest import ROOT, interpreter, run
 
 pytestmark = pytest.mark.slow
@@ -85,8 +87,10 @@ def test_nox_reproduces_the_pipeline_identically_on_two_pythons(nox_legs):
     assert "SyntaxError" not in result.stdout + result.stderr
     for version in pythons:
         tag = version.replace(".", "")
-        site = project / ".nox" / f"reproduce-{version.replace('.', '-')}" / "lib"
-        compiled = site / f"python{version}" / "site-packages" / "sklearn" / "__pycache__"
+        venv = project / ".nox" / f"reproduce-{version.replace('.', '-')}"
+        where = "import sysconfig; print(sysconfig.get_path('purelib'))"
+        site = run([tasks.venv_executable(venv, "python"), "-c", where], project).stdout.strip()
+        compiled = Path(site) / "sklearn" / "__pycache__"
         assert (compiled / f"__init__.cpython-{tag}.pyc").is_file(), sorted(compiled.glob("*"))
     report = json.loads(report_file.read_text(encoding="utf-8"))
     assert report["runs"] == [f"python-{version}" for version in pythons]
