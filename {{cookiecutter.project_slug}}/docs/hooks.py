@@ -67,7 +67,9 @@ def substitute(value: Any, variables: dict[str, str]) -> Any:
     if isinstance(value, list):
         return [substitute(item, variables) for item in value]
     if isinstance(value, dict):
-        return {substitute(key, variables): substitute(item, variables) for key, item in value.items()}
+        return {
+            substitute(key, variables): substitute(item, variables) for key, item in value.items()
+        }
     return value
 
 
@@ -148,22 +150,9 @@ def reduced(links: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return [link for link in links if not reaches(*link, skip=link)]
 
 
-def dag_svg(stages: dict[str, dict[str, Any]]) -> bytes:
-    """The stage graph, top to bottom, with the arrows of :func:`reduced`: a direct one straight,
-    one that passes rows bowed out to alternating sides, so arrows do not lie on each other."""
-    links = edges(stages)
-    depth = depths(stages, links)
-    rows: dict[int, list[str]] = {}
-    for name in stages:
-        rows.setdefault(depth[name], []).append(name)
-    width = max(len(names) for names in rows.values())
-    figure = Figure(figsize=(1.4 + 2.4 * width, 0.3 + 0.62 * len(rows)))
-    axes = figure.add_axes((0, 0, 1, 1))
-    axes.set_axis_off()
-    axes.set_xlim(-1.4, 2.4 * width - 1.0)
-    axes.set_ylim(-len(rows) + 0.4, 0.6)
-    boxes = {}
-    position = {}
+def draw_boxes(axes: Any, rows: dict[int, list[str]], width: int) -> tuple[dict, dict]:
+    """One labelled box per stage, row by row and centred; gates in another colour."""
+    boxes, position = {}, {}
     for row, names in rows.items():
         for column, name in enumerate(names):
             position[name] = (2.4 * column + 1.2 * (width - len(names)), -row)
@@ -181,6 +170,24 @@ def dag_svg(stages: dict[str, dict[str, Any]]) -> bytes:
                     "edgecolor": "#555555",
                 },
             )
+    return boxes, position
+
+
+def dag_svg(stages: dict[str, dict[str, Any]]) -> bytes:
+    """The stage graph, top to bottom, with the arrows of :func:`reduced`: a direct one straight,
+    one that passes rows bowed out to alternating sides, so arrows do not lie on each other."""
+    links = edges(stages)
+    depth = depths(stages, links)
+    rows: dict[int, list[str]] = {}
+    for name in stages:
+        rows.setdefault(depth[name], []).append(name)
+    width = max(len(names) for names in rows.values())
+    figure = Figure(figsize=(1.4 + 2.4 * width, 0.3 + 0.62 * len(rows)))
+    axes = figure.add_axes((0, 0, 1, 1))
+    axes.set_axis_off()
+    axes.set_xlim(-1.4, 2.4 * width - 1.0)
+    axes.set_ylim(-len(rows) + 0.4, 0.6)
+    boxes, position = draw_boxes(axes, rows, width)
     for index, (writer, reader) in enumerate(reduced(links)):
         span = depth[reader] - depth[writer]
         bend = 0.0 if span == 1 else 0.35 * (1 if index % 2 else -1)
