@@ -23,7 +23,13 @@ from tests.test_variants import VARIANTS
 from tools import run_workflows
 
 PYTHONS = ["3.11", "3.12", "3.13"]
-WORKFLOWS = [".github/workflows/ci.yml", ".github/workflows/reproduce.yml"]
+WORKFLOWS = [
+    ".github/workflows/ci.yml",
+    ".github/workflows/reproduce.yml",
+    ".github/workflows/docs.yml",
+]
+# The one job that may write: it publishes the docs site, which needs Pages and an OIDC token.
+PAGES_DEPLOY = {"pages": "write", "id-token": "write"}
 # Commit-hook commands whose package has another name.
 PACKAGE_OF_TOOL = {"check-merge-conflict": "pre-commit-hooks"}
 PINNED_ENV = [
@@ -182,6 +188,7 @@ def test_dependabot_config_is_valid_and_watches_actions_docker_and_the_lock(proj
 
 
 def test_workflows_are_least_privilege_pinned_and_bounded(project):
+    deploys = 0
     for name in WORKFLOWS:
         workflow = yaml.safe_load((project / name).read_text(encoding="utf-8"))
         assert workflow["permissions"] == {}
@@ -193,7 +200,16 @@ def test_workflows_are_least_privilege_pinned_and_bounded(project):
                 if step.get("uses", "").split("@")[0] in OIDC_LOGINS.values()
             ]
             oidc = {"id-token": "write"} if logins else {}
-            assert job["permissions"] == {"contents": "read", **oidc}
+            if any(
+                step.get("uses", "").startswith("actions/deploy-pages@") for step in job["steps"]
+            ):
+                assert name.endswith("docs.yml") and job["permissions"] == PAGES_DEPLOY
+                assert job["environment"]["name"] == "github-pages"
+                assert job["if"] == "${{ github.event_name == 'push' }}"
+                assert all("run" not in step for step in job["steps"])  # runs no project code
+                deploys += 1
+            else:
+                assert job["permissions"] == {"contents": "read", **oidc}
             assert job["timeout-minutes"] <= 30
             for step in job["steps"]:
                 uses = step.get("uses")
@@ -201,6 +217,7 @@ def test_workflows_are_least_privilege_pinned_and_bounded(project):
                     assert re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", uses), uses
                 if uses and uses.startswith("actions/checkout@"):
                     assert step["with"]["persist-credentials"] is False
+    assert deploys == 1  # the docs site's Pages deployment, and nothing else may write
 
 
 def answers_of(project: Path) -> dict[str, str]:

@@ -3,10 +3,10 @@ reproduces the pipeline identically on two Pythons.
 
 For a variant that differs from the default in every choice (and has a long package name; the
 default goes through the README's quick start in test_quickstart.py), `python3 tasks.py workflows`
-runs every step of the generated ci.yml and reproduce.yml here, as the template's CI does: the
-commit hooks on every file (black, isort, flake8, pylint), the test suite (a forced rerun
-byte-identical among them), a reproduction leg and the comparison with the legs that could not run
-here reported missing.
+runs every step of the generated ci.yml, reproduce.yml and docs.yml here, as the template's CI
+does: the commit hooks on every file (black, isort, flake8, pylint), the test suite (a forced rerun
+byte-identical among them), a reproduction leg, the comparison with the legs that could not run
+here reported missing, and the strict build of the documentation site.
 """
 
 from __future__ import annotations
@@ -55,6 +55,9 @@ def test_the_generated_workflows_run_here_step_by_step(tmp_path):
         "compare: Compare every leg with the reference",
         "compare: Report what this pull request changes (params, metrics, verdict) against its "
         "base: ran",
+        "build: Build the site strictly (a broken link or a warning fails): ran",
+        "build: actions/upload-pages-artifact: provided here",
+        "deploy: skipped: its condition is false for this event",
     ):
         assert line in report, report
     assert "legs that ran here agree; 3 others missing, as expected" in report

@@ -63,8 +63,11 @@ IDS = ["-".join(variant[key] for key in CHOICES) for variant in VARIANTS]
 EXPECTED_FILES = """
 .cookiecutter.json .dockerignore .dvc/.gitignore .dvc/config .dvcignore .flake8 .gitattributes
 .github/dependabot.yml .github/workflows/ci.yml .github/workflows/reproduce.yml .gitignore
+.github/workflows/docs.yml conftest.py mkdocs.yml docs/index.md docs/getting-started.md
+docs/pipeline.md docs/model-selection.md docs/notebooks.md docs/reproducibility.md
+docs/methodology.md docs/reference.md docs/hooks.py tests/test_docs.py
 .pre-commit-config.yaml Dockerfile LICENSE Makefile README.md data/external/README.md
-docs/conftest.py docs/data-contracts.md dvc.yaml expectations/features.json expectations/raw.json
+docs/data-contracts.md dvc.yaml expectations/features.json expectations/raw.json
 model_card.yaml noxfile.py params.schema.json params.yaml poetry.lock poetry.toml pyproject.toml
 tolerance.yaml src/{package}/__init__.py src/{package}/__main__.py src/{package}/artifacts.py
 src/{package}/cli.py src/{package}/commands.py src/{package}/drafting.py src/{package}/models.py

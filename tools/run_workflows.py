@@ -2,8 +2,9 @@
 
 Run through ``python3 tasks.py workflows [key=value ...]``: it bakes the project (default answers,
 or the given ones) into build/workflows/ and runs every ``run:`` step of ``ci.yml`` (lint, tests,
-notebooks) and ``reproduce.yml`` (leg, docker, compare), in order, with the workflow's environment,
-for this machine's OS and Python. What only GitHub can provide is stood in for, and said so:
+notebooks), ``reproduce.yml`` (leg, docker, compare) and ``docs.yml`` (build; its deploy job runs
+only on a push), in order, with the workflow's environment, for this machine's OS and Python.
+What only GitHub can provide is stood in for, and said so:
 
 * ``uses:`` steps: the bake is the checkout, this Python is ``setup-python``, caches are empty, and
   artifacts stay in the project folder, where the next job finds them;
@@ -43,12 +44,15 @@ JOBS = [
     ("ci.yml", "notebooks"),
     ("ci.yml", "fork-notice"),
     *(("reproduce.yml", job) for job in ("leg", "docker", "compare", "fork-notice")),
+    ("docs.yml", "build"),
+    ("docs.yml", "deploy"),
 ]
 # The value of each term of an ``if:`` condition for a same-repository pull request run here.
 CONDITION_TERMS = {
     "!cancelled()": True,
     "always()": True,
     "github.event_name == 'pull_request'": True,
+    "github.event_name == 'push'": False,
     "github.event.pull_request.head.repo.fork": False,
     "!github.event.pull_request.head.repo.fork": True,
     "github.event.pull_request.user.login == 'dependabot[bot]'": False,
