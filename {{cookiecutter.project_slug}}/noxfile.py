@@ -35,10 +35,11 @@ COMPARED = ROOT / "build" / "reproduce" / "compared"
 # Numerics pinned for every leg (the package pins the same defaults; set here so they are explicit).
 PINNED = {"PYTHONHASHSEED": "0", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
 
-# The oldest Nox with per-session `default=` (below); Nox stops with a clear message if older.
+# The dev group's floor in pyproject.toml (it has per-session `default=`, used below); an older Nox
+# stops with a clear message instead of misreading this file.
 nox.needs_version = ">=2024.10.9"
-# The standard library's venv: nothing to seed or cache outside the project, and every session
-# fills its environment with `poetry sync`, so the seed packages another backend adds go unused.
+# The standard library's venv: nothing else to install and no seed cache in the home folder (as
+# virtualenv keeps); every session fills its environment with `poetry sync` anyway.
 nox.options.default_venv_backend = "venv"
 nox.options.error_on_missing_interpreters = False  # a Python that is not installed is skipped
 
