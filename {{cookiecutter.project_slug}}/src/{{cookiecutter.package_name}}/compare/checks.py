@@ -145,7 +145,7 @@ def by_table(reference: Path, other: Path, floats: Floats) -> Judgement:
                 f"column {name!r} row {row}: {a[row]!r} vs {b[row]!r} (beyond {_tolerance(floats)})"
             )
         if np.max(gap, initial=0.0) > largest:
-            largest, row = float(gap.max()), int(gap.argmax())
+            largest, row = float(gap.max()), int(np.argmax(gap))
             where = f"column {name!r} row {row}"
     if not where:
         return "equivalent", "same values, written differently"
