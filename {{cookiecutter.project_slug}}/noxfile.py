@@ -35,7 +35,12 @@ COMPARED = ROOT / "build" / "reproduce" / "compared"
 # Numerics pinned for every leg (the package pins the same defaults; set here so they are explicit).
 PINNED = {"PYTHONHASHSEED": "0", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
 
-nox.options.sessions = ["tests", "lint"]
+# The dev group's floor in pyproject.toml (it has per-session `default=`, used below); an older Nox
+# stops with a clear message instead of misreading this file.
+nox.needs_version = ">=2024.10.9"
+# The standard library's venv: nothing else to install and no seed cache in the home folder (as
+# virtualenv keeps); every session fills its environment with `poetry sync` anyway.
+nox.options.default_venv_backend = "venv"
 nox.options.error_on_missing_interpreters = False  # a Python that is not installed is skipped
 
 
@@ -95,7 +100,8 @@ def clean_copy(session: nox.Session, destination: Path) -> None:
     shutil.copytree(ROOT / ".git", destination / ".git")
 
 
-@nox.session(python=PYTHONS)
+# `nox` alone runs the default sessions (tests, lint); reproduce and compare run when named.
+@nox.session(python=PYTHONS, default=False)
 def reproduce(session: nox.Session) -> None:
     """Run the whole pipeline from scratch with this Python; collect outputs and manifest."""
     install_locked(session, "--only", "main")
@@ -110,7 +116,7 @@ def reproduce(session: nox.Session) -> None:
     session.notify("compare")
 
 
-@nox.session(python=False)
+@nox.session(python=False, default=False)
 def compare(session: nox.Session) -> None:
     """Judge the waiting legs against tolerance.yaml; fail unless all agree. Runs with the
     interpreter that runs Nox (`poetry run nox ...` gives it this project's environment)."""

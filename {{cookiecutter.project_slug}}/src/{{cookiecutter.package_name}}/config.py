@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import yaml
 from pydantic import (
@@ -158,10 +158,14 @@ class _Search(_Section):
     sample: int | None = Field(
         ge=1, description="null: every point of the grid; n: n points drawn from it with the seed"
     )
+    if TYPE_CHECKING:
+        # Each subclass declares its own grid type; this line is for the type checker only, so
+        # pydantic's fields, schema and dumps stay exactly those each subclass declares.
+        grid: _Grid
 
     @model_validator(mode="after")
     def _sample_fits(self) -> _Search:
-        size = self.grid.size()  # type: ignore[attr-defined]  # every subclass has a grid
+        size = self.grid.size()
         if self.sample is not None and self.sample > size:
             raise ValueError(f"sample {self.sample} is larger than the grid ({size} points)")
         return self
@@ -215,7 +219,8 @@ class TuneParams(_Section):
 
     def search(self, family: str) -> _Search:
         """The search space of ``family``."""
-        return getattr(self, family)
+        search: _Search = getattr(self, family)
+        return search
 
 
 class BaselineParams(_Section):
@@ -279,7 +284,7 @@ def load_params(path: Path) -> Params:
     return parse_params(raw, path.name)
 
 
-def params_schema() -> dict:
+def params_schema() -> dict[str, Any]:
     """The JSON Schema of ``params.yaml``, derived from :class:`Params`."""
     schema = Params.model_json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"

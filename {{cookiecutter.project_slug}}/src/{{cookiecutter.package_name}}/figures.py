@@ -13,13 +13,21 @@ from collections.abc import Sequence
 from html import escape
 from pathlib import Path
 from string import Template
+from typing import TYPE_CHECKING
 
 import matplotlib
 from matplotlib.figure import Figure
 
 from .artifacts import atomic_path
 
-STABLE_SVG = {"svg.hashsalt": "figures", "svg.fonttype": "none", "font.family": "DejaVu Sans"}
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
+
+STABLE_SVG: dict[RcKeyType, str] = {
+    "svg.hashsalt": "figures",
+    "svg.fonttype": "none",
+    "font.family": "DejaVu Sans",
+}
 SVG_METADATA = {"Date": None, "Creator": None, "Format": None, "Type": None}
 Curves = dict[str, list[dict[str, float]]]
 

@@ -52,7 +52,7 @@ FAMILIES: dict[str, Family] = {
 SCALERS = {"standard": StandardScaler, "robust": RobustScaler}
 
 
-def column_kinds(features: pd.DataFrame, settings: PreprocessParams) -> tuple[list, list]:
+def column_kinds(features: pd.DataFrame, settings: PreprocessParams) -> tuple[list[str], list[str]]:
     """Numeric and categorical feature columns: text columns and ``categorical.columns`` are
     categorical, other columns numeric, ``skip`` columns neither."""
     problems = [
@@ -75,7 +75,9 @@ def column_kinds(features: pd.DataFrame, settings: PreprocessParams) -> tuple[li
     return [name for name in used if name not in categorical], categorical
 
 
-def preprocessor(settings: PreprocessParams, numeric: list, categorical: list) -> ColumnTransformer:
+def preprocessor(
+    settings: PreprocessParams, numeric: list[str], categorical: list[str]
+) -> ColumnTransformer:
     """Impute and scale numeric columns; impute and encode categorical ones; drop the rest."""
     scaler = (
         SCALERS[settings.numeric.scale]() if settings.numeric.scale != "none" else "passthrough"
@@ -105,9 +107,9 @@ def preprocessor(settings: PreprocessParams, numeric: list, categorical: list) -
     )
 
 
-def simplicity(family: str, arguments: dict[str, Any]) -> tuple:
+def simplicity(family: str, arguments: dict[str, Any]) -> tuple[Any, ...]:
     """A sort key: the simpler candidate sorts first (family order, then the family's own)."""
-    key: list = [list(FAMILIES).index(family)]
+    key: list[Any] = [list(FAMILIES).index(family)]
     for name, smaller_is_simpler in FAMILIES[family].simpler:
         value = arguments[name]
         unbounded = value is None
@@ -132,7 +134,9 @@ def build_model(
     )
 
 
-def decide(probabilities: np.ndarray, classes: list, data: DataParams, threshold: float) -> tuple:
+def decide(
+    probabilities: np.ndarray, classes: list[Any], data: DataParams, threshold: float
+) -> tuple[np.ndarray, np.ndarray]:
     """Predicted class of each row and the probability reported with it: binary tasks predict
     ``data.positive_class`` at or above ``threshold`` and report its probability; others predict
     the most probable class and report that class's probability."""

@@ -13,19 +13,21 @@ import subprocess
 import sys
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 from .config import Paths
 from .errors import PipelineError
 
 
-def dvc_json(paths: Paths, *args: str) -> dict:
+def dvc_json(paths: Paths, *args: str) -> dict[str, Any]:
     """The JSON a DVC diff command prints; one error line if it fails."""
     command = [sys.executable, "-m", "dvc", *args, "--json"]
     result = subprocess.run(command, cwd=paths.root, capture_output=True, text=True, check=False)
     if result.returncode:
         reason = (result.stderr.strip().splitlines() or [f"exit code {result.returncode}"])[0]
         raise PipelineError([f"`dvc {' '.join(args)}` failed: {reason.removeprefix('ERROR: ')}"])
-    return json.loads(result.stdout or "{}")
+    printed: dict[str, Any] = json.loads(result.stdout or "{}")
+    return printed
 
 
 def as_cell(value: object) -> str:
@@ -33,7 +35,7 @@ def as_cell(value: object) -> str:
     return "–" if value is None else f"`{json.dumps(value)}`"
 
 
-def rows(diff: dict, with_change: bool) -> list[str]:
+def rows(diff: dict[str, Any], with_change: bool) -> list[str]:
     """Table rows of a DVC diff (``{file: {key: {old, new[, diff]}}}``), sorted by key."""
     lines = []
     for _, changes in sorted(diff.items()):
@@ -72,7 +74,7 @@ def verdict_lines(compare_json: Path | None) -> list[str]:
     return lines
 
 
-def render(base: str, params: dict, metrics: dict, verdict: list[str]) -> str:
+def render(base: str, params: dict[str, Any], metrics: dict[str, Any], verdict: list[str]) -> str:
     """The Markdown report."""
     lines = [f"## Changes against `{base}`", "", "### Params", ""]
     params_rows = rows(params, with_change=False)

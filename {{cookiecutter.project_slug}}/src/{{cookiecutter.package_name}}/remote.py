@@ -20,7 +20,7 @@ from .errors import RemoteError
 CREDENTIALS = ".dvc/config.local (`dvc remote modify --local`)"
 
 
-def dvc(paths: Paths, *args: str, capture: bool = True) -> subprocess.CompletedProcess:
+def dvc(paths: Paths, *args: str, capture: bool = True) -> subprocess.CompletedProcess[str]:
     """Run DVC in the project with this interpreter."""
     return subprocess.run(
         [sys.executable, "-m", "dvc", *args],
@@ -31,7 +31,7 @@ def dvc(paths: Paths, *args: str, capture: bool = True) -> subprocess.CompletedP
     )
 
 
-def dvc_error(result: subprocess.CompletedProcess) -> str:
+def dvc_error(result: subprocess.CompletedProcess[str]) -> str:
     """DVC's own error line, without its prefix and links."""
     lines = [line.strip() for line in result.stderr.splitlines() if line.strip()]
     errors = [line.removeprefix("ERROR:").strip() for line in lines if line.startswith("ERROR")]
@@ -83,7 +83,8 @@ def cloud_status(paths: Paths, name: str, url: str) -> dict[str, str]:
                 f"the network and the credentials in {CREDENTIALS}"
             ]
         )
-    return json.loads(result.stdout or "{}")
+    status: dict[str, str] = json.loads(result.stdout or "{}")
+    return status
 
 
 def recorded_in(paths: Paths, output: str) -> str:

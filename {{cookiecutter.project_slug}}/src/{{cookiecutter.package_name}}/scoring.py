@@ -8,6 +8,8 @@ averages and one-vs-rest ROC AUC.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 from sklearn import metrics
@@ -43,7 +45,9 @@ def score(labels: np.ndarray, probability: np.ndarray, threshold: float) -> dict
     }
 
 
-def score_multiclass(labels: np.ndarray, probabilities: np.ndarray, classes: list) -> dict:
+def score_multiclass(
+    labels: np.ndarray, probabilities: np.ndarray, classes: list[Any]
+) -> dict[str, Any]:
     """More than two classes: the most probable class is predicted."""
     predicted = np.asarray(classes)[probabilities.argmax(axis=1)]
     precision, recall, f1, support = metrics.precision_recall_fscore_support(
@@ -73,7 +77,7 @@ class Task:
     """Rows' truth against the classes a model was trained on, and how to score them."""
 
     def __init__(  # pylint: disable=too-many-arguments  # all needed to score
-        self, labels: pd.Series, classes: list, data: DataParams, threshold: float, rows: str
+        self, labels: pd.Series, classes: list[Any], data: DataParams, threshold: float, rows: str
     ) -> None:
         self.truth = labels.to_numpy()
         self.classes = classes
@@ -102,9 +106,10 @@ class Task:
 
     def one_vs_rest(self, label: object) -> np.ndarray:
         """1 where the truth is ``label``."""
-        return (self.truth == label).astype("int64")
+        indicator: np.ndarray = (self.truth == label).astype("int64")
+        return indicator
 
-    def scores(self, probabilities: np.ndarray) -> dict:
+    def scores(self, probabilities: np.ndarray) -> dict[str, Any]:
         """Every score of one model."""
         if self.binary:
             positive = probabilities[:, self.classes.index(self.positive)]

@@ -31,7 +31,9 @@ def _manifest(run: Path) -> dict[str, Any] | None:
     return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
 
 
-def environment_differences(manifests: dict[str, dict[str, Any] | None]) -> dict[str, dict]:
+def environment_differences(
+    manifests: dict[str, dict[str, Any] | None],
+) -> dict[str, dict[str, Any]]:
     """Manifest fields (outside the results) whose values are not the same in every run."""
     flat = {
         leg: checks.flatten({k: v for k, v in manifest.items() if k not in RESULT_FIELDS})
@@ -47,7 +49,11 @@ def environment_differences(manifests: dict[str, dict[str, Any] | None]) -> dict
 
 
 def judge(
-    name: str, check: str, runs: tuple[Path, Path], hashes: dict, policy: Policy
+    name: str,
+    check: str,
+    runs: tuple[Path, Path],
+    hashes: dict[str, dict[str, str]],
+    policy: Policy,
 ) -> checks.Judgement:
     """The verdict on output ``name`` of ``runs[1]`` against the reference ``runs[0]``;
     ``hashes`` maps each run's name to the output hashes its manifest holds."""

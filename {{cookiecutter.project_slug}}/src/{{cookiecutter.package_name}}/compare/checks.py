@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,7 @@ def _tolerance(floats: Floats) -> str:
 
 def flatten(value: Any, prefix: str = "") -> dict[str, Any]:
     """``{"a": {"b": 1}, "c": [x]}`` -> ``{"a.b": 1, "c.0": x}``."""
+    items: Iterable[tuple[object, Any]]
     if isinstance(value, dict):
         items = value.items()
     elif isinstance(value, list):
@@ -86,12 +88,14 @@ def by_numbers(reference: Path, other: Path, floats: Floats) -> Judgement:
     )
 
 
-def _unequal(name: str, left: pyarrow.ChunkedArray, right: pyarrow.ChunkedArray) -> str | None:
+def _unequal(
+    name: str, left: pyarrow.ChunkedArray[Any], right: pyarrow.ChunkedArray[Any]
+) -> str | None:
     """Why two columns that must be equal (integers, labels, text, missing cells) are not."""
     if left.type != right.type:
         return f"column {name!r}: type {left.type} vs {right.type}"
     missing = [column.is_null().to_numpy(zero_copy_only=False) for column in (left, right)]
-    if not np.array_equal(*missing):
+    if not np.array_equal(missing[0], missing[1]):
         row = int(np.flatnonzero(missing[0] != missing[1])[0])
         return f"column {name!r} row {row}: missing in one run only"
     if pyarrow.types.is_floating(left.type):
@@ -105,7 +109,9 @@ def _unequal(name: str, left: pyarrow.ChunkedArray, right: pyarrow.ChunkedArray)
     )
 
 
-def _float_gap(left: pyarrow.ChunkedArray, right: pyarrow.ChunkedArray, floats: Floats):
+def _float_gap(
+    left: pyarrow.ChunkedArray[Any], right: pyarrow.ChunkedArray[Any], floats: Floats
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Per row: the absolute difference and the most the tolerance allows (NaN where either is)."""
     a = left.to_numpy(zero_copy_only=False).astype("float64")
     b = right.to_numpy(zero_copy_only=False).astype("float64")
@@ -139,7 +145,7 @@ def by_table(reference: Path, other: Path, floats: Floats) -> Judgement:
                 f"column {name!r} row {row}: {a[row]!r} vs {b[row]!r} (beyond {_tolerance(floats)})"
             )
         if np.max(gap, initial=0.0) > largest:
-            largest, row = float(gap.max()), int(gap.argmax())
+            largest, row = float(gap.max()), int(np.argmax(gap))
             where = f"column {name!r} row {row}"
     if not where:
         return "equivalent", "same values, written differently"

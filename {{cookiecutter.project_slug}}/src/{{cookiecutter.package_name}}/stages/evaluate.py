@@ -12,6 +12,7 @@ same plots as SVG files with an offline page, ``reports/evaluation.html``. Every
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -41,7 +42,7 @@ def file_name(label: object) -> str:
     return re.sub(r"[^\w.-]", "_", str(label))
 
 
-def summary_curves(task: Task, probabilities: np.ndarray) -> dict[str, list]:
+def summary_curves(task: Task, probabilities: np.ndarray) -> figures.Curves:
     """The positive class's curves (binary) or micro-averaged one-vs-rest curves."""
     if task.binary:
         index = task.classes.index(task.positive)
@@ -50,7 +51,9 @@ def summary_curves(task: Task, probabilities: np.ndarray) -> dict[str, list]:
     return curves(truth.ravel(), probabilities.ravel())
 
 
-def write_curves(paths: Paths, task: Task, probabilities: dict[str, np.ndarray]) -> dict:
+def write_curves(
+    paths: Paths, task: Task, probabilities: dict[str, np.ndarray]
+) -> dict[str, figures.Curves]:
     """Curve data of both models (summary) and of the model per class; returns the summary."""
     curve_data = {name: summary_curves(task, p) for name, p in probabilities.items()}
     for (name, kind), points in flatten_curves(curve_data).items():
@@ -93,7 +96,7 @@ def run(params: Params, paths: Paths) -> None:
     write_figures(paths, headline, curve_data, confusion, [str(label) for label in task.classes])
 
 
-def with_cross_validation(headline: dict, selection: dict) -> dict:
+def with_cross_validation(headline: dict[str, Any], selection: dict[str, Any]) -> dict[str, Any]:
     """The headline scores plus the model's cross-validated score from ``tune``, named
     ``cv_<metric>``: beside the test score, an optimistic selection shows. (The baseline's is in
     ``selection.json``; the metrics file stays narrow enough to read.)"""
@@ -101,7 +104,9 @@ def with_cross_validation(headline: dict, selection: dict) -> dict:
     return {**headline, "model": {**headline["model"], **cross_validated}}
 
 
-def flatten_curves(curve_data: dict[str, dict[str, list]]) -> dict[tuple[str, str], list]:
+def flatten_curves(
+    curve_data: dict[str, figures.Curves],
+) -> dict[tuple[str, str], list[dict[str, float]]]:
     """``{model: {kind: points}}`` -> ``{(model, kind): points}``."""
     return {
         (name, kind): points
@@ -111,7 +116,11 @@ def flatten_curves(curve_data: dict[str, dict[str, list]]) -> dict[tuple[str, st
 
 
 def write_figures(
-    paths: Paths, headline: dict, curve_data: dict, confusion: list[list[int]], labels: list[str]
+    paths: Paths,
+    headline: dict[str, Any],
+    curve_data: dict[str, figures.Curves],
+    confusion: list[list[int]],
+    labels: list[str],
 ) -> None:
     """SVG figures and the offline page that shows them beside the headline metrics."""
     drawn = {

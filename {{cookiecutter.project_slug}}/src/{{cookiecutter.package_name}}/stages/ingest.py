@@ -39,7 +39,7 @@ def snake_case(name: str) -> str:
 def breast_cancer() -> pd.DataFrame:
     """The bundled breast-cancer data with snake_case columns and ``target`` = 1 for malignant."""
     bunch = load_breast_cancer(as_frame=True)
-    frame = bunch.data.rename(columns=snake_case)
+    frame: pd.DataFrame = bunch.data.rename(columns=snake_case)
     frame[LABEL] = (bunch.target == 0).astype("int64")  # scikit-learn codes malignant as 0
     return frame
 

@@ -16,6 +16,7 @@ for any number of processes.
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pandas as pd
 from joblib import Parallel, delayed
@@ -55,7 +56,9 @@ def fold_score(  # pylint: disable=too-many-arguments  # one fit: what, where, a
         params.evaluate.threshold,
         f"tune: fold {fold + 1} of the training rows",
     )
-    return task.scores(model.predict_proba(features[held]))[task.metric_name(params.tune.metric)]
+    scores = task.scores(model.predict_proba(features[held]))
+    held_out: float = scores[task.metric_name(params.tune.metric)]
+    return held_out
 
 
 def candidate_table(pool: list[Candidate], summaries: list[Summary], n_splits: int) -> pd.DataFrame:
@@ -78,7 +81,7 @@ def candidate_table(pool: list[Candidate], summaries: list[Summary], n_splits: i
 
 def selection(
     params: Params, pool: list[Candidate], summaries: list[Summary], baseline: Summary, metric: str
-) -> dict:
+) -> dict[str, Any]:
     """What ``train`` fits, how it was chosen, and why."""
     tune = params.tune
     choice = choose(pool, summaries, tune)
