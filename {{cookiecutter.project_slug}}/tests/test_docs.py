@@ -31,7 +31,7 @@ LOADING = {
     "use": ("href", "xlink:href"),
 }
 OUTSIDE = re.compile(r"^\s*(https?:)?//", re.IGNORECASE)
-SHELL_MARKER = re.compile(r"^<!-- shell, not run by the tests: \S.* -->$")
+SHELL_MARKER = re.compile(r"^<!-- shell, not run by this project's tests: \S.* -->$")
 
 
 def load_hooks():
