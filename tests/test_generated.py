@@ -56,7 +56,7 @@ def test_the_generated_workflows_run_here_step_by_step(tmp_path):
         "compare: Report what this pull request changes (params, metrics, verdict) against its "
         "base: ran",
         "build: Build the site strictly (a broken link or a warning fails): ran",
-        "build: actions/upload-pages-artifact: provided here",
+        "build: Keep the site as the Pages artifact: provided here",
         "deploy: skipped: its condition is false for this event",
     ):
         assert line in report, report
