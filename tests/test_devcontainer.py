@@ -19,15 +19,11 @@ import pytest
 
 import tasks
 from tests.conftest import ROOT, interpreter, run
+from tests.test_ci_files import tool
 from tests.test_quickstart import bash_block
 from tools import run_workflows
 
 SCHEMA = ROOT / "tests" / "schemas" / "devContainer.base.schema.json"
-
-
-def tool(name: str) -> str:
-    """A tool from the template's tool environment."""
-    return str(tasks.venv_executable(tasks.VENV, name))
 
 
 @pytest.fixture(scope="module", params=["3.12", "3.13"])
