@@ -14,6 +14,7 @@ import os
 import re
 import shutil
 import sys
+import tempfile
 import tomllib
 from html.parser import HTMLParser
 from pathlib import Path
@@ -212,8 +213,9 @@ PYTHON_PAGES = sorted(path.name for path in DOCS.glob("*.md") if "```python" in 
 
 
 @pytest.mark.parametrize("page", PYTHON_PAGES)
-def test_the_python_blocks_of_a_page_run(page, monkeypatch):
+def test_the_python_blocks_of_a_page_run(page, monkeypatch, tmp_path):
     monkeypatch.chdir(ROOT)  # the blocks bake "." : the template's folder
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # their mkdtemp() folders land here
     examples = list(SYBIL.parse(DOCS / page))
     assert examples, page
     for example in examples:
