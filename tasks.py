@@ -5,6 +5,7 @@
     python3 tasks.py test      run the template's tests (--fast skips the end-to-end ones;
                                other arguments go to pytest)
     python3 tasks.py lint      check the template's own code and workflows
+    python3 tasks.py docs      build the template's documentation site (--strict) into build/site/
     python3 tasks.py lock      lock the generated project's dependencies (its poetry.lock), keeping
                                locked versions (--upgrade re-resolves everything)
     python3 tasks.py refresh   regenerate the project's params.schema.json and reference scores,
@@ -56,7 +57,7 @@ DEMO_DIR = ROOT / "build" / "demo"
 # A run of the default project from the shipped lock, collected: what `relock-report` compares with.
 REFERENCE_RUN = ROOT / "tests" / "reference-run"
 # The template's own Python code and GitHub files, checked by `lint`.
-OWN_CODE = ["tasks.py", "local_extensions.py", "tests", "benchmarks", "tools"]
+OWN_CODE = ["tasks.py", "local_extensions.py", "tests", "benchmarks", "tools", "docs"]
 OWN_WORKFLOWS = sorted(str(path.relative_to(ROOT)) for path in ROOT.glob(".github/workflows/*.yml"))
 
 
@@ -245,6 +246,14 @@ def lint(_: argparse.Namespace) -> None:
         run(command, cwd=ROOT, env=env)
 
 
+def docs(args: argparse.Namespace) -> None:
+    """Build the template's own site strictly into build/site/ (mkdocs.yml names the folder);
+    other arguments go to `mkdocs build`."""
+    ensure_tools()
+    run([tool("mkdocs"), "build", "--strict", *args.extra], cwd=ROOT, env=tool_environment())
+    print("Open build/site/index.html (or the --site-dir you gave) in a browser.")
+
+
 def lock(args: argparse.Namespace) -> None:
     """Lock the generated project's dependencies and store the lock in the template: keep every
     locked version that still fits (after a dependency edit), or re-resolve all with --upgrade."""
@@ -327,6 +336,9 @@ def main() -> None:
     test_parser.add_argument("--fast", action="store_true", help="skip the slow end-to-end tests")
     test_parser.set_defaults(func=test, passthrough=True)
     tasks.add_parser("lint", help="check the template's code and workflows").set_defaults(func=lint)
+    tasks.add_parser("docs", help="build the template's documentation site").set_defaults(
+        func=docs, passthrough=True
+    )
     lock_parser = tasks.add_parser("lock", help="lock the generated project's dependencies")
     lock_parser.add_argument(
         "--upgrade", action="store_true", help="re-resolve every version, not only new ones"
