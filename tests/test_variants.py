@@ -74,6 +74,7 @@ src/{package}/cli.py src/{package}/commands.py src/{package}/drafting.py src/{pa
 src/{package}/compare/__init__.py src/{package}/compare/checks.py src/{package}/compare/collect.py
 src/{package}/compare/policy.py src/{package}/compare/report.py src/{package}/config.py
 src/{package}/errors.py src/{package}/figures.py src/{package}/gate_report.py
+src/{package}/gate_facts.py src/{package}/gate_text.py docs/reports.md
 src/{package}/model_files.py src/{package}/partition.py src/{package}/pr_report.py
 src/{package}/remote.py src/{package}/scoring.py src/{package}/search.py src/{package}/seeding.py
 src/{package}/stages/__init__.py src/{package}/stages/card.py src/{package}/stages/tune.py

@@ -7,7 +7,9 @@ contains :data:`MARKER`, in place of the marker, one section per stage: its comm
 reads, which params and what it writes, with the first line of its module's docstring. The graph is
 drawn here as an SVG file by matplotlib, with the stable bytes of the package's figures, instead of
 a Mermaid diagram: Material's Mermaid support loads mermaid.js from a CDN, which an offline build
-and an offline reader cannot reach.
+and an offline reader cannot reach. The page that contains :data:`REPORTS_MARKER` links the last
+run's reports and plots, which are copied into the site; the ones a run has not written yet are
+named as such, so the site builds strictly before the first run too.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import yaml
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch
 
+from {{ cookiecutter.package_name }}.config import Paths
 from {{ cookiecutter.package_name }}.figures import svg_bytes
 
 MARKER = "<!-- stages from dvc.yaml -->"
@@ -34,6 +37,8 @@ DAG_FILE = "pipeline.svg"
 INTERPOLATION = re.compile(r"\$\{\s*([\w.]+)\s*\}")
 # Paths every stage reads that say nothing about the data flow: the lock reruns everything.
 COMMON = ("poetry.lock",)
+# The Reports page: the last run's HTML reports and plots, linked where they exist.
+REPORTS_MARKER = "<!-- reports of the last run -->"
 
 
 def as_paths(entries: list[Any] | None) -> list[str]:
@@ -269,27 +274,56 @@ def readme_section(readme: str, title: str) -> str:
     return REMOTE_IMAGE.sub(r"\1", "\n".join(lines[start:end]).strip())
 
 
+def report_files(root: Path) -> tuple[list[str], list[str]]:
+    """Project-relative paths of the reports a run writes: every HTML output of ``dvc.yaml`` and
+    the SVG plots in ``Paths.figures``; those present, then those not written yet (the plots'
+    folder stands for its files until a run writes them)."""
+    stages = read_stages((root / "dvc.yaml").read_text(encoding="utf-8"))
+    wanted = [p for s in stages.values() for p in as_paths(s.get("outs")) if p.endswith(".html")]
+    folder = Paths(Path()).figures.as_posix()
+    plots = sorted(path.relative_to(root).as_posix() for path in (root / folder).glob("*.svg"))
+    wanted += plots or [f"{folder}/"]
+    found = [path for path in wanted if (root / path).is_file()]
+    return found, [path for path in wanted if path not in found]
+
+
+def reports_markdown(found: list[str], missing: list[str]) -> str:
+    """Links to the reports present, each plot shown too, and a plain list of the missing ones."""
+    parts = [f"- [`{path}`]({path})" for path in found]
+    parts += [f"\n![{path}]({path})" for path in found if path.endswith(".svg")]
+    if missing:
+        names = ", ".join(f"`{path}`" for path in missing)
+        parts += ["", f"Not there yet: {names}. Run `dvc repro`, then build the site again."]
+    return "\n".join(parts)
+
+
 def project_root(config: Any) -> Path:
     """The project folder: the one holding ``mkdocs.yml``."""
     return Path(config["config_file_path"]).resolve().parent
 
 
 def on_files(files: Any, config: Any) -> Any:
-    """Add the graph of the current ``dvc.yaml`` to the site as a generated file."""
+    """Add the graph of the current ``dvc.yaml`` and copies of the last run's reports to the site
+    as generated files."""
     from mkdocs.structure.files import File  # pylint: disable=import-outside-toplevel
 
-    text = (project_root(config) / "dvc.yaml").read_text(encoding="utf-8")
+    root = project_root(config)
+    text = (root / "dvc.yaml").read_text(encoding="utf-8")
     files.append(File.generated(config, DAG_FILE, content=dag_svg(read_stages(text))))
+    for path in report_files(root)[0]:
+        files.append(File.generated(config, path, content=(root / path).read_bytes()))
     return files
 
 
 def on_page_markdown(markdown: str, config: Any, **_: Any) -> str:
-    """Put the stages of the current ``dvc.yaml`` and the README's sections in place of their
-    markers."""
+    """Put the stages of the current ``dvc.yaml``, the links to the last run's reports and the
+    README's sections in place of their markers."""
     root = project_root(config)
     if MARKER in markdown:
         stages = read_stages((root / "dvc.yaml").read_text(encoding="utf-8"))
         markdown = markdown.replace(MARKER, stages_markdown(stages, root))
+    if REPORTS_MARKER in markdown:
+        markdown = markdown.replace(REPORTS_MARKER, reports_markdown(*report_files(root)))
     if README_MARKER.search(markdown):
         readme = (root / "README.md").read_text(encoding="utf-8")
         markdown = README_MARKER.sub(lambda match: readme_section(readme, match[1]), markdown)

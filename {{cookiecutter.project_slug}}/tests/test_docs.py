@@ -1,5 +1,6 @@
 """The documentation site builds strictly with no network, loads nothing from outside, and its
-pipeline page follows dvc.yaml; the README's stage table names the same stages; every shell block
+pipeline page follows dvc.yaml; its Reports page links the last run's reports and plots and names
+those a run has not written yet; the README's stage table names the same stages; every shell block
 says why the tests do not run it (the Python blocks run through the root conftest.py)."""
 
 from __future__ import annotations
@@ -7,6 +8,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import re
+import shutil
 import subprocess
 import sys
 from html.parser import HTMLParser
@@ -15,7 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.runs import ROOT
+from tests.runs import ROOT, declared_outputs
 
 # Attributes through which a page would load something (a link to another page is fine).
 LOADING = {
@@ -32,6 +34,8 @@ LOADING = {
 }
 OUTSIDE = re.compile(r"^\s*(https?:)?//", re.IGNORECASE)
 SHELL_MARKER = re.compile(r"^<!-- shell, not run by this project's tests: \S.* -->$")
+# What the site is built from, for builds in a copy of the project.
+SITE_SOURCES = ("mkdocs.yml", "docs", "README.md", "dvc.yaml", "src")
 
 
 def load_hooks():
@@ -57,23 +61,40 @@ class Loads(HTMLParser):
                 self.found.append((tag, value))
 
 
-@pytest.fixture(scope="module", name="site")
-def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The site built with ``--strict``, every proxy pointing at a port where nothing listens."""
-    out = tmp_path_factory.mktemp("site")
+def build(project: Path, out: Path) -> Path:
+    """Build ``project``'s site into ``out`` with ``--strict``, every proxy pointing at a port
+    where nothing listens."""
     dead = "http://127.0.0.1:9"
     env = dict(os.environ, HTTP_PROXY=dead, HTTPS_PROXY=dead, ALL_PROXY=dead, NO_PROXY="")
     env.update(http_proxy=dead, https_proxy=dead, all_proxy=dead, no_proxy="")
     result = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(out)],
-        cwd=ROOT,
-        env=env,
+        check=False,
         capture_output=True,
         text=True,
-        check=False,
+        cwd=project,
+        env=env,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     return out
+
+
+@pytest.fixture(scope="module", name="site")
+def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The project's site, built strictly and offline."""
+    return build(ROOT, tmp_path_factory.mktemp("site"))
+
+
+def site_sources(destination: Path) -> Path:
+    """A copy of what the site is built from, without any run's outputs."""
+    destination.mkdir(parents=True)
+    for name in SITE_SOURCES:
+        if (ROOT / name).is_dir():
+            ignore = shutil.ignore_patterns("__pycache__")
+            shutil.copytree(ROOT / name, destination / name, ignore=ignore)
+        else:
+            shutil.copy2(ROOT / name, destination / name)
+    return destination
 
 
 def test_the_site_builds_strictly_offline_with_every_page(site):
@@ -92,7 +113,8 @@ def test_no_built_page_loads_anything_from_outside(site):
     for page in pages:
         parser = Loads()
         parser.feed(page.read_text(encoding="utf-8"))
-        assert parser.found, page  # every page loads its local styles and scripts
+        copied = page.relative_to(site).parts[0] == "reports"  # a run's report, styles inline
+        assert parser.found or copied, page  # every site page loads its local styles and scripts
         outside = [item for item in parser.found if OUTSIDE.match(item[1]) or "url(http" in item[1]]
         assert not outside, (page.name, outside)
     for sheet in [*site.rglob("*.css"), *site.rglob("*.js")]:
@@ -195,3 +217,41 @@ def test_every_shell_block_says_why_the_tests_do_not_run_it():
                 blocks += 1
                 assert number and SHELL_MARKER.match(lines[number - 1]), f"{page.name}:{number + 1}"
     assert blocks >= 8  # nine in the README when a remote is set, ten without
+
+
+def report_links(page: str) -> list[str]:
+    """The report files the Reports page links to, in order."""
+    return re.findall(r'<a href="(reports/[^"]+)"', page)
+
+
+def test_before_a_run_the_reports_page_builds_and_names_what_is_not_there_yet(tmp_path):
+    project = site_sources(tmp_path / "project")
+    site = build(project, tmp_path / "site")
+    page = (site / "reports.html").read_text(encoding="utf-8")
+    assert report_links(page) == [] and not (site / "reports").exists()
+    missing = page[page.index("Not there yet") :]
+    pages = [path for path in declared_outputs(project) if path.suffix == ".html"]
+    assert len(pages) >= 3
+    for path in [*pages, project / "reports" / "figures"]:
+        assert f"<code>{path.relative_to(project).as_posix()}" in missing, path
+
+
+@pytest.mark.pipeline
+@pytest.mark.xdist_group("pipeline")
+def test_after_a_run_the_reports_page_links_every_report_and_plot(pipeline_run, tmp_path):
+    project = site_sources(tmp_path / "project")
+    shutil.copytree(pipeline_run.root / "reports", project / "reports")
+    site = build(project, tmp_path / "site")
+    page = (site / "reports.html").read_text(encoding="utf-8")
+    pages = [path for path in declared_outputs(project) if path.suffix == ".html"]
+    plots = sorted(pipeline_run.figures.glob("*.svg"))
+    assert len(plots) >= 3 and "Not there yet" not in page
+    wanted = [path.relative_to(project).as_posix() for path in pages]
+    wanted += [path.relative_to(pipeline_run.root).as_posix() for path in plots]
+    assert report_links(page) == wanted
+    for name in wanted:
+        assert (site / name).read_bytes() == (pipeline_run.root / name).read_bytes(), name
+    for plot in wanted[len(pages) :]:
+        assert f'<img alt="{plot}" src="{plot}" />' in page
+    gate = (site / "reports" / "validation" / "raw.html").read_text(encoding="utf-8")
+    assert "<h2>Column <code>" in gate

@@ -1,6 +1,7 @@
 """The data gates: suites load strictly and pass the project's data; every kind of expectation in
 the suites catches its corruption on every column it covers, as a critical failure (drift as a
-warning that never stops the gate); a gate's outputs are deterministic and offline.
+warning that never stops the gate); a gate's outputs are deterministic and offline, and its HTML
+report documents every expectation, grouped by column, with what the data showed (failures first).
 
 The tests follow the data ``params.yaml`` configures and hold for the shipped suites and for
 suites drafted by ``expectations draft``. Each corruption hits every column at once, each column
@@ -16,8 +17,10 @@ from __future__ import annotations
 import functools
 import json
 import math
+import re
 import shutil
 from collections.abc import Callable
+from html.parser import HTMLParser
 from pathlib import Path
 
 import numpy as np
@@ -343,6 +346,140 @@ def test_a_failing_gate_writes_its_report_and_names_each_failure(tmp_path):
     assert summary["failed"]["critical"] == len(problems) >= 2
 
 
+class Report(HTMLParser):
+    """A gate report read back: each ``h2`` section's title and the cells of its table's rows, and
+    every attribute through which the page could load or link anything."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__()
+        self.sections: list[tuple[str, list[list[str]]]] = []
+        self.tags: list[str] = []
+        self.links: list[tuple[str, str, str | None]] = []
+        self.text: list[str] | None = None
+        self.feed(html)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        self.links += [(tag, name, value) for name, value in attrs if name in ("href", "src")]
+        if tag == "h2":
+            self.text = []
+        elif tag == "tr" and self.sections:
+            self.sections[-1][1].append([])
+        elif tag == "td":
+            self.text = []
+
+    def handle_data(self, data: str) -> None:
+        if self.text is not None:
+            self.text.append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "h2" and self.text is not None:
+            self.sections.append(("".join(self.text), []))
+        elif tag == "td" and self.text is not None:
+            self.sections[-1][1][-1].append("".join(self.text))
+        self.text = None if tag in ("h2", "td") else self.text
+
+    def table(self, title: str) -> list[list[str]]:
+        """The body rows of the section called ``title``."""
+        return [row for name, rows in self.sections if name == title for row in rows if row]
+
+
+NUMBER = r"-?\d[\d\u202f]*(?:\.\d+)?(?:e[-+]\d+)?"  # as the report writes one
+
+
+def read_report(path: Path) -> Report:
+    """A report written by ``validate.gate``."""
+    return Report(path.read_text(encoding="utf-8"))
+
+
+def shown(text: str) -> float:
+    """A number as the report writes it (digit groups apart) as a float."""
+    return float(text.replace("\u202f", ""))
+
+
+def significant(text: str) -> int:
+    """Significant digits of a decimal number as the report writes it."""
+    return len(text.replace("\u202f", "").replace(".", "").lstrip("-0"))
+
+
+def check_observed(kind: str, series: pd.Series | None, frame: pd.DataFrame, seen: str) -> None:
+    """The observed cell of an expectation of ``kind`` says what ``frame`` holds."""
+    if kind == BETWEEN:
+        low, high = re.fullmatch(f"min ({NUMBER}), max ({NUMBER})", seen).groups()
+        assert shown(low) == pytest.approx(series.min(), rel=1e-3, abs=1e-9), seen
+        assert shown(high) == pytest.approx(series.max(), rel=1e-3, abs=1e-9), seen
+    elif kind == NOT_NULL:
+        missing = int(series.isna().sum())
+        assert seen == "none missing" if not missing else seen.startswith(f"{missing} of "), seen
+    elif kind == LABELS:
+        assert seen.split(", ") == [str(value) for value in sorted(series.dropna().unique())]
+    elif kind in TYPE_KINDS:
+        assert seen in {str(series.dtype), "object"}, seen
+    elif kind == ROWS:
+        assert shown(seen.removesuffix(" rows")) == len(frame)
+    elif kind == COLUMNS:
+        assert seen.startswith(f"{len(frame.columns)} columns: {frame.columns[0]}, "), seen
+
+
+@pytest.mark.parametrize("gate", FRAMES)
+def test_the_report_documents_every_expectation_by_column_with_observed_values(gate, tmp_path):
+    frame = FRAMES[gate]
+    validate.gate(gate, frame, SUITES / f"{gate}.json", tmp_path)
+    report = read_report(tmp_path / f"{gate}.html")
+    entries = SPECS[gate]["expectations"]
+    titles = [f"Column {e['kwargs']['column']}" for e in entries if "column" in e["kwargs"]]
+    titles = list(dict.fromkeys(titles))
+    columns = [title.removeprefix("Column ") for title in titles]
+    assert [title for title, _ in report.sections] == ["Table", *titles]
+    for title, column in [("Table", None), *zip(titles, columns)]:
+        group = [entry for entry in entries if entry["kwargs"].get("column") == column]
+        rows = report.table(title)
+        assert [row[:3] for row in rows] == [
+            [entry["type"], entry.get("severity", "critical"), "held"] for entry in group
+        ]
+        for entry, (_, _, _, seen, wanted, note) in zip(group, rows):
+            assert note == entry["notes"] and wanted and seen
+            assert not set(seen + wanted) & set('{}[]"'), (seen, wanted)  # never raw JSON
+            assert all(significant(n) <= 4 for n in re.findall(r"-?\d+\.\d+", seen)), seen
+            check_observed(entry["type"], frame.get(column), frame, seen)
+
+
+def broken_raw() -> pd.DataFrame:
+    """The raw table with one value far below its column's range and one unseen label."""
+    frame = FRAMES["raw"].copy()
+    column = numeric(frame)[0]
+    frame.loc[frame.index[3], column] = frame[column].min() - 1e6
+    frame.loc[frame.index[7], LABEL] = unseen_label(frame)
+    return frame
+
+
+def test_a_failing_report_lists_its_failures_first_with_observed_against_expected(tmp_path):
+    frame = broken_raw()
+    with pytest.raises(DataError):
+        validate.gate("raw", frame, SUITES / "raw.json", tmp_path)
+    summary = json.loads((tmp_path / "raw.json").read_text(encoding="utf-8"))
+    report = read_report(tmp_path / "raw.html")
+    assert [title for title, _ in report.sections][:2] == ["Failures", "Table"]
+    rows = report.table("Failures")
+    listed = [
+        (expectation, None if column == "table" else column) for _, column, expectation, *_ in rows
+    ]
+    assert sorted(listed, key=str) == sorted(
+        ((f["expectation"], f["column"]) for f in summary["failures"]), key=str
+    )
+    severities = [row[0] for row in rows]
+    assert severities == sorted(severities, key=("critical", "warning", "info").index)
+    ranges = [row for row in rows if row[2] == BETWEEN]
+    column = numeric(frame)[0]
+    assert [row[1] for row in ranges] == [column]
+    low = re.match(f"min ({NUMBER}),", ranges[0][3]).group(1)
+    assert shown(low) == pytest.approx(frame[column].min(), rel=1e-3)
+    assert ranges[0][4].startswith("between ")
+    labels = next(row for row in rows if row[2] == LABELS)
+    assert labels[3].endswith(f"not in the set: {unseen_label(FRAMES['raw'])}")
+    assert [row[2] for row in report.table(f"Column {column}") if row[0] == BETWEEN] == ["FAILED"]
+
+
 def test_gate_outputs_are_deterministic_and_offline(tmp_path, capsys):
     watched = drift_columns("raw")
     frame = drifted(FRAMES["raw"], watched)
@@ -353,6 +490,9 @@ def test_gate_outputs_are_deterministic_and_offline(tmp_path, capsys):
         assert (first / name).read_bytes() == (second / name).read_bytes()
     html = (first / "raw.html").read_text(encoding="utf-8")
     assert "<script" not in html and "http" not in html and "<img" not in html
+    report = Report(html)
+    assert report.links == [] and set(report.tags).isdisjoint({"script", "link", "img", "iframe"})
+    assert report.sections[0][0] == "Failures" and "url(" not in html and "@import" not in html
     printed = capsys.readouterr().out
     assert all(f"on column {column!r}" in printed for column in watched)
     summary = (first / "raw.json").read_text(encoding="utf-8")

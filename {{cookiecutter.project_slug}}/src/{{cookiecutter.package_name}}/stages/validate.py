@@ -4,9 +4,10 @@ featurize, each checking a table against its Great Expectations suite in ``expec
 A gate passes when no critical expectation fails; warnings are printed and kept in the summary but
 do not stop the run. The next stage depends on the gate's summary, so a failed gate stops
 ``dvc repro`` before anything downstream runs and leaves earlier outputs as they were. The
-summary (``reports/validation/<name>.json``, a DVC metric) and the HTML report hold no timestamps,
-run ids or paths, so DVC sees the same data as the same result. Exit codes: 1 when the data break
-the suite, 3 when the suite itself is broken.
+summary (``reports/validation/<name>.json``) and the HTML report hold no timestamps, run ids or
+paths, so DVC sees the same data as the same result; the report also documents every expectation
+with what the data showed (see ``gate_report``). Exit codes: 1 when the data break the suite, 3
+when the suite itself is broken.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import pandas as pd
 from ..artifacts import atomic_path, read_table, write_json
 from ..config import Params, Paths
 from ..errors import DataError, SuiteError
+from ..gate_facts import facts
 from ..gate_report import render_html
 
 DATASETS = ("raw", "features")
@@ -181,11 +183,13 @@ def describe(dataset: str, failure: dict[str, Any]) -> str:
 def gate(dataset: str, frame: pd.DataFrame, suite_path: Path, report_dir: Path) -> dict[str, Any]:
     """Validate, write the summary and report, print warnings; raise if a critical check failed."""
     name, expectations = load_suite(suite_path)
-    summary = summarize(dataset, frame, check(frame, expectations))
+    outcomes = check(frame, expectations)
+    summary = summarize(dataset, frame, outcomes)
     summary["suite"] = name
     write_json(summary, report_dir / f"{dataset}.json")
+    page = render_html(summary, outcomes, facts(frame))
     with atomic_path(report_dir / f"{dataset}.html") as temporary:
-        temporary.write_text(render_html(summary), encoding="utf-8", newline="\n")
+        temporary.write_text(page, encoding="utf-8", newline="\n")
     for failure in summary["failures"]:
         if failure["severity"] != "critical":
             print(f"{failure['severity']}: {describe(dataset, failure)}")
