@@ -13,6 +13,11 @@ that fetch their own builds cannot work where the tests run), and report per pag
 - every failed request and every HTTP status of 400 or more, from the browser's performance log;
 - every console message of level SEVERE (errors, uncaught exceptions).
 
+A fresh Chromium calls home by itself even with background networking off: switches and profile
+preferences turn most of it off, and the two calls no switch stops (the Google account list every
+profile asks for, the component updater's check) are pointed at a refused loopback port. So the
+proxy sees only what pages ask for, and a clean site reports nothing.
+
 The browser profile, its caches and the HOME, XDG folders and TMPDIR of chromedriver and Chromium
 are a fresh folder under the repository's ``.cache/browser/``, removed afterwards: nothing lands in
 the home folder or the system temp folder. Selenium Manager never runs (the driver's path is given),
@@ -40,6 +45,7 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from selenium import webdriver
+from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.chrome.service import Service
 
 import tasks
@@ -57,6 +63,8 @@ MISSING = (
 # time that waiting may take.
 SETTLE_SECONDS = 0.5
 SETTLE_LIMIT_SECONDS = 10.0
+# The longest a page may take to fire its load event (everything is local; a stuck page is a fault).
+PAGE_LOAD_SECONDS = 60
 # Chromium features that would phone home even with background networking off.
 DISABLED_FEATURES = ",".join(
     (
@@ -296,6 +304,7 @@ class Browser:
             self._stack.close()
             raise
         self._stack.callback(self.driver.quit)  # runs first: the browser goes before the proxy
+        self.driver.set_page_load_timeout(PAGE_LOAD_SECONDS)
 
     def close(self) -> None:
         """Quit the browser and its driver, then stop the proxy."""
@@ -329,11 +338,16 @@ class Browser:
         one line each (local URLs shown relative to ``base``)."""
         self.driver.get_log("browser")  # drop what earlier pages left
         self.driver.get_log("performance")
-        self.driver.get(url)
+        try:
+            self.driver.get(url)
+        except TimeoutException:
+            stuck = [f"did not finish loading in {PAGE_LOAD_SECONDS} s"]
+        else:
+            stuck = []
         failures = network_failures(self._settled_log())
-        network = [f"{what}: {url.removeprefix(base)}" for url, what in failures.items()]
+        network = [f"{what}: {failed.removeprefix(base)}" for failed, what in failures.items()]
         console = console_problems(self.driver.get_log("browser"), failures)
-        return [*self.outside_requests(), *network, *console]
+        return [*stuck, *self.outside_requests(), *network, *console]
 
 
 @contextmanager
