@@ -146,6 +146,10 @@ def tool_environment() -> dict[str, str]:
         POETRY_VIRTUALENVS_IN_PROJECT="true",
         DVC_NO_ANALYTICS="1",
         DVC_SITE_CACHE_DIR=str(CACHE / "dvc-site"),
+        # Selenium (the browser tests): its driver manager offline and its cache here, should
+        # anything start it; the tests give it the system's chromedriver, so it never runs.
+        SE_OFFLINE="true",
+        SE_CACHE_PATH=str(CACHE / "selenium"),
         PATH=os.pathsep.join([str(tool("python").parent), env.get("PATH", "")]),
     )
     env.pop("VIRTUAL_ENV", None)

@@ -1,4 +1,5 @@
-"""Fixtures for the template's tests: isolated baking, and one locked environment per session.
+"""Fixtures for the template's tests: isolated baking, one locked environment per session, and a
+headless browser for the modules that open sites and reports (``tests/browser.py``).
 
 Every tool writes under .cache/ or pytest's temporary folders (``tasks.tool_environment``), never in
 the home folder. All variants share one ``poetry.lock``, so the locked environment is installed once
@@ -12,13 +13,14 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from cookiecutter.main import cookiecutter
 
 import tasks
+from tests import browser as browser_support
 
 ROOT = tasks.ROOT
 DEFAULTS = json.loads((ROOT / "cookiecutter.json").read_text(encoding="utf-8"))
@@ -131,3 +133,22 @@ def locked_env(tmp_path_factory: pytest.TempPathFactory, bake) -> LockedEnvironm
     result = env.poetry(bake(), "install", "--no-root", "--compile")
     assert result.returncode == 0, result.stdout + result.stderr
     return env
+
+
+def require_browser() -> None:
+    """Skip the calling test, saying why, when Chromium or chromedriver is missing; fail it
+    instead where the browser is required (.ci/run sets REQUIRE_BROWSER=1): a developer's machine
+    may lack the system packages, CI must not quietly skip what it is there to run."""
+    if browser_support.find_browser() is not None:
+        return
+    if os.environ.get(browser_support.REQUIRE_VARIABLE):
+        pytest.fail(f"error: {browser_support.MISSING}", pytrace=False)
+    pytest.skip(browser_support.MISSING)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[browser_support.Browser]:
+    """One headless Chromium for the module, its profile under .cache/browser/."""
+    require_browser()
+    with browser_support.open_browser() as opened:
+        yield opened

@@ -4,7 +4,9 @@ A fresh bake, a plain shell (Poetry on PATH, the project's virtualenv not; Git c
 name and e-mail, as the README asks), and every command of the README's quick start and experiments
 blocks run in order as written. Then what the README promises of them is checked: `.venv/` in the
 project, commit hooks that ran from that shell, a repository whose second commit holds `dvc.lock`
-and the reports, a manifest naming the commit whose code ran, and readable experiment tables.
+and the reports, a manifest naming the commit whose code ran, a documentation site built with the
+README's command which, with the gate reports, opens in a headless browser (``tests/browser.py``)
+with no outside request, failed request or console error, and readable experiment tables.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import pytest
 import yaml
 
 import tasks
+from tests import browser as browser_support
 from tests.conftest import run
 
 pytestmark = pytest.mark.slow
@@ -111,6 +114,29 @@ def test_the_manifest_names_the_commit_whose_code_ran(first_hour):
     project, _, _, _, _ = first_hour
     committed = json.loads(git(project, "show", "HEAD:reports/manifest.json"))
     assert committed["git"] == {"commit": git(project, "rev-parse", "HEAD~1"), "dirty": False}
+
+
+def test_the_site_and_the_gate_reports_open_in_a_browser_with_nothing_from_outside(
+    first_hour, browser
+):
+    project, env, _, _, _ = first_hour
+    readme = (project / "README.md").read_text(encoding="utf-8")
+    build = bash_block(readme, "## Documentation")[-1]
+    assert build == "poetry run mkdocs build --strict", build
+    type_in(project, [build], env)
+    site, reports = project / "site", project / "reports"
+    assert len(browser_support.html_pages(site)) >= 9
+    assert {"raw.html", "features.html"} <= {
+        path.name for path in (reports / "validation").iterdir()
+    }
+    # Every page of the site, then every page the pipeline wrote (the gate reports among them),
+    # in one browser: no outside request, no failed request, no console error.
+    problems = [
+        *browser_support.audit_site(site, browser),
+        *browser_support.audit_site(reports, browser),
+    ]
+    assert not problems, "\n".join(problems)
+    assert browser.proxy.since(0) == []
 
 
 def header(table: str) -> list[str]:
