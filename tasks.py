@@ -87,9 +87,13 @@ def ensure_tools() -> None:
     digest = hashlib.sha256(REQUIREMENTS.read_bytes()).hexdigest()
     if stamp.is_file() and stamp.read_text(encoding="utf-8") == digest:
         return
-    run([sys.executable, "-m", "venv", "--clear", VENV])
+    SCRATCH.mkdir(parents=True, exist_ok=True)  # venv's and pip's temporary files stay in .cache/
+    scratch = str(SCRATCH)
+    env = dict(
+        os.environ, PIP_CACHE_DIR=str(CACHE / "pip"), TMPDIR=scratch, TEMP=scratch, TMP=scratch
+    )
+    run([sys.executable, "-m", "venv", "--clear", VENV], env=env)
     python = tool("python")
-    env = dict(os.environ, PIP_CACHE_DIR=str(CACHE / "pip"))
     run([python, "-m", "pip", "install", "--quiet", "--upgrade", "pip"], env=env)
     run([python, "-m", "pip", "install", "--quiet", "-r", REQUIREMENTS], env=env)
     stamp.write_text(digest, encoding="utf-8")

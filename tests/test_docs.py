@@ -3,7 +3,8 @@ with every proxy pointing nowhere, and no page loads anything from outside; ever
 cookiecutter.json has its row (written at build time) and its own section, and an undocumented one
 fails the build; every path the design page names exists in a default bake, the template or the
 outputs dvc.yaml declares; Python blocks run (Sybil); each shell block says why it does not; the
-docs tools are pinned at the versions the generated project's poetry.lock holds."""
+docs tools are pinned at the versions the generated project's poetry.lock holds; and every page,
+opened in headless Chromium, makes no outside request, no failed request and no console error."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from sybil import Sybil
 from sybil.parsers.markdown import PythonCodeBlockParser, SkipParser
 
 import tasks
+from tests import browser as browser_support
 from tests.conftest import ROOT, run
 
 DOCS = ROOT / "docs"
@@ -99,6 +101,12 @@ def test_no_built_page_loads_anything_from_outside(site):
         assert not [url for url in parser.found if OUTSIDE.match(url) or "url(http" in url], page
     for sheet in [*site.rglob("*.css"), *site.rglob("*.js")]:
         assert not re.search(r"url\(\s*['\"]?(https?:)?//", sheet.read_text(encoding="utf-8"))
+
+
+def test_every_page_opens_in_a_browser_with_nothing_from_outside(site, browser):
+    problems = browser_support.audit_site(site, browser)
+    assert not problems, "\n".join(problems)
+    assert browser.proxy.since(0) == []
 
 
 def test_the_options_table_shows_every_option_with_prompt_default_and_choices(site):
