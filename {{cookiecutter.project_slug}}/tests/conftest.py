@@ -16,7 +16,11 @@ def params() -> Params:
 
 @pytest.fixture(scope="session")
 def pipeline_run(tmp_path_factory: pytest.TempPathFactory) -> Paths:
-    """A finished ``dvc repro`` of the shipped pipeline in a temporary copy."""
+    """A finished ``dvc repro`` of the shipped pipeline in a temporary copy.
+
+    pytest-xdist makes it once per worker, so every test using it carries
+    ``xdist_group("pipeline")``: the tests that need the run share one worker and one run.
+    """
     project = copy_pipeline(tmp_path_factory.mktemp("pipeline"))
     result = dvc(project, "repro")
     assert result.returncode == 0, result.stdout + result.stderr

@@ -22,6 +22,7 @@ INPUTS = (
     "reports/manifest.json",
     "model_card.yaml",
 )
+pytestmark = pytest.mark.xdist_group("pipeline")  # on the worker that holds the pipeline run
 
 
 @pytest.fixture(name="copy")

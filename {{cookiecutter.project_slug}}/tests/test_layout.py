@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import ast
 import json
+import re
+import subprocess
+import sys
 from pathlib import PurePosixPath
 
 import pytest
@@ -149,3 +152,48 @@ def test_the_recorded_answers_agree_with_cruft():
     linked = json.loads(cruft.read_text(encoding="utf-8"))["context"]["cookiecutter"]
     recorded = json.loads((ROOT / ".cookiecutter.json").read_text(encoding="utf-8"))
     assert {key: value for key, value in linked.items() if not key.startswith("_")} == recorded
+
+
+def uses_the_pipeline_run(module: ast.Module) -> bool:
+    """Whether any function of a test module takes the session's ``pipeline_run`` fixture."""
+    return any(
+        argument.arg == "pipeline_run"
+        for node in ast.walk(module)
+        if isinstance(node, ast.FunctionDef)
+        for argument in node.args.args
+    )
+
+
+def test_every_module_using_the_pipeline_run_shares_its_worker():
+    # pytest-xdist makes the session's run once per worker: a module without the group would
+    # cost the suite a second full pipeline run on the other worker.
+    for path in sorted((ROOT / "tests").glob("test_*.py")):
+        source = path.read_text(encoding="utf-8")
+        if uses_the_pipeline_run(ast.parse(source)):
+            assert 'xdist_group("pipeline")' in source, path.name
+
+
+GROUPED = """
+import pytest
+
+pytestmark = pytest.mark.xdist_group("pipeline")
+
+
+@pytest.mark.parametrize("case", range(4))
+def test_case(case):
+    assert case >= 0
+"""
+
+
+def test_xdist_sends_a_group_to_one_worker(tmp_path):
+    # The marks above only help while pytest-xdist honours them: pytest 9.2 silently broke that
+    # (see pyproject.toml), and an upgrade could again.
+    for name in ("test_one.py", "test_two.py"):
+        (tmp_path / name).write_text(GROUPED, encoding="utf-8")
+    command = [sys.executable, "-m", "pytest", "-n", "2", "--dist", "loadgroup", "-v"]
+    command += ["-p", "no:cacheprovider", "-c", str(tmp_path / "none.toml"), str(tmp_path)]
+    (tmp_path / "none.toml").write_text("[tool.pytest.ini_options]\n", encoding="utf-8")
+    result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    workers = re.findall(r"^\[(gw\d+)\].* PASSED ", result.stdout, re.MULTILINE)
+    assert len(workers) == 8 and len(set(workers)) == 1, result.stdout
