@@ -31,6 +31,33 @@ DEFAULT_ANSWERS = {
 }
 
 
+# The modules that take minutes, longest first (measured on 2 cores; see docs/benchmarks.md). Each
+# module runs whole on one worker (--dist loadfile); started longest first, they end close together
+# instead of one long module starting last while the other worker idles. The rest follow.
+HEAVIEST_FIRST = [
+    "test_quickstart.py",
+    "test_own_data.py",
+    "test_faults.py",
+    "test_workflows.py",
+    "test_generated.py",
+    "test_devcontainer.py",
+    "test_update.py",
+    "test_relock.py",
+    "test_tasks.py",
+    "test_remote.py",
+]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Order modules longest first (pyproject.toml's --no-loadscope-reorder keeps this order)."""
+
+    def rank(item: pytest.Item) -> int:
+        name = item.path.name
+        return HEAVIEST_FIRST.index(name) if name in HEAVIEST_FIRST else len(HEAVIEST_FIRST)
+
+    items.sort(key=rank)  # stable: tests keep their order within a module
+
+
 def pytest_configure(config: pytest.Config) -> None:  # pylint: disable=unused-argument
     """Route every tool's cache and config away from HOME before any test runs."""
     os.environ.update(tasks.tool_environment())

@@ -5,11 +5,12 @@ workflows pass zizmor, actionlint and the GitHub schemas: `python3 tasks.py lint
 from __future__ import annotations
 
 import sys
+import tomllib
 
 from cookiecutter.environment import StrictEnvironment
 
 import tasks
-from tests.conftest import DEFAULT_ANSWERS, ROOT, run
+from tests.conftest import DEFAULT_ANSWERS, HEAVIEST_FIRST, ROOT, run
 
 
 def test_template_code_and_workflows_pass_the_lint_command_ci_runs():
@@ -28,3 +29,12 @@ def test_rendered_hook_passes_flake8(tmp_path):
     flake8 = tasks.venv_executable(tasks.VENV, "flake8")
     result = run([flake8, "--max-line-length", "100", str(rendered)], tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_longest_first_order_names_existing_modules_and_is_kept():
+    # A renamed module would silently lose its place and might start last on an idle worker.
+    names = {path.name for path in (ROOT / "tests").glob("test_*.py")}
+    assert set(HEAVIEST_FIRST) <= names, set(HEAVIEST_FIRST) - names
+    assert len(set(HEAVIEST_FIRST)) == len(HEAVIEST_FIRST)
+    settings = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert "--no-loadscope-reorder" in settings["tool"]["pytest"]["ini_options"]["addopts"]

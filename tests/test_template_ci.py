@@ -17,7 +17,7 @@ RUN_HERE = {
     "python tasks.py docs": "tests/test_docs.py",
     "python tasks.py test --fast": ".ci/run",  # runs `tasks.py test`, which includes the fast part
     "python tasks.py test": ".ci/run",
-    "python tasks.py workflows": "tests/test_generated.py",
+    "python tasks.py workflows": "tests/test_workflows.py",
     "python tasks.py relock-report": "tests/test_relock.py",
 }
 

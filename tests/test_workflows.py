@@ -1,0 +1,59 @@
+"""A baked project runs what its own workflows run, step by step, here.
+
+For a variant that differs from the default in every choice (and has a long package name; the
+default goes through the README's quick start in test_quickstart.py), `python3 tasks.py workflows`
+runs every step of the generated ci.yml, reproduce.yml and docs.yml here, as the template's CI
+does: the commit hooks on every file (black, isort, flake8, pylint), the test suite (a forced rerun
+byte-identical among them), a reproduction leg, the comparison with the legs that could not run
+here reported missing, and the strict build of the documentation site. It has a module of its own
+so that it can run on one worker while Nox's two Pythons run on the other.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from tests.conftest import ROOT, run
+
+pytestmark = pytest.mark.slow
+OTHER = {
+    "project_name": "Churn Signals",
+    "package_name": "churn_signals_with_a_deliberately_long_n",
+    "license": "Apache-2.0",
+    "python_version": "%d.%d" % sys.version_info[:2],
+    "reproduce_on": "linux",
+}
+
+
+def test_the_generated_workflows_run_here_step_by_step(tmp_path):
+    storage = tmp_path / "storage"  # a folder remote: its pull steps run here too
+    storage.mkdir()
+    answers = [f"{key}={value}" for key, value in OTHER.items()]
+    answers.append(f"dvc_remote={storage.as_posix()}")
+    result = run([sys.executable, "tasks.py", "workflows", *answers], ROOT)
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
+    report = result.stdout[result.stdout.rindex("\nlint: actions/checkout") :]
+    for line in (
+        "lint: Run every pre-commit hook: ran",
+        "tests: Pull the data from the DVC remote: ran",
+        "tests: Run the tests (the notebooks have their own job): ran",
+        "notebooks: Pull the data from the DVC remote: ran",
+        "notebooks: Run every notebook top to bottom on a pipeline run: ran",
+        "lint: Say why a fork's pull request skips the tests (no access to the data remote): "
+        "skipped",
+        "leg: Pull the data from the DVC remote: ran",
+        "docker: Pull the data from the DVC remote: ran",
+        "fork-notice: skipped: its condition is false for this event",
+        "leg: Run every stage from scratch and collect the run: ran",
+        "docker: Build the image: stood in for: no Docker engine here",
+        "compare: Compare every leg with the reference",
+        "compare: Report what this pull request changes (params, metrics, verdict) against its "
+        "base: ran",
+        "build: Build the site strictly (a broken link or a warning fails): ran",
+        "build: Keep the site as the Pages artifact: provided here",
+        "deploy: skipped: its condition is false for this event",
+    ):
+        assert line in report, report
+    assert "legs that ran here agree; 3 others missing, as expected" in report
