@@ -3,8 +3,9 @@
 A guarantee no failing test holds is only a claim, and a test weakened later stops holding it
 without anyone noticing. Each fault replaces one exact piece of text in a baked project
 (``{package}`` stands for the package name in paths and texts). :func:`run_faults` applies the
-faults one at a time to a baked, installed project, runs the generated test module expected to
-catch each and, only if that passes, the whole generated suite, then restores the file.
+faults one at a time to a baked, installed project, runs the one generated test expected to catch
+each (a pytest node id, so a fault costs seconds, not a module's minutes) and, only if that passes,
+the whole generated suite, then restores the file.
 ``tests/test_faults.py`` checks that every fault still applies (fast) and that the generated suite
 catches every one (slow).
 
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -25,6 +27,8 @@ WHOLE_SUITE = "whole suite"
 # pytest's exit codes for failed tests (1) and for errors such as a module that fails to import (2);
 # anything else (no tests, a usage error) says the run itself went wrong.
 CAUGHT = (1, 2)
+# The folders of a project that hold code a fault may patch or a test may import.
+PROJECT_CODE = ("src", "tests", "notebooks", "docs")
 TIMEOUT = 1800  # seconds per run: a fault that hangs the tests must not hang the template's tests
 
 
@@ -37,7 +41,17 @@ class Fault:
     file: str  # relative to the project root
     old: str  # occurs exactly once in the file
     new: str
-    caught_by: str  # the generated test module expected to fail
+    caught_by: str  # the generated test expected to fail: tests/test_x.py::test_y[param]
+
+    @property
+    def module(self) -> str:
+        """The test module of ``caught_by``, relative to the project root."""
+        return self.caught_by.split("::", 1)[0]
+
+    @property
+    def function(self) -> str:
+        """The test function of ``caught_by``, without its parameters."""
+        return self.caught_by.split("::", 1)[1].split("[", 1)[0]
 
 
 @dataclass(frozen=True)
@@ -46,7 +60,7 @@ class Result:
 
     name: str
     caught: bool
-    by: str | None  # the fault's ``caught_by`` module, WHOLE_SUITE, or None when nothing failed
+    by: str | None  # the fault's ``caught_by`` test, WHOLE_SUITE, or None when nothing failed
     output: str
 
 
@@ -59,7 +73,7 @@ FAULTS = [
         "build_baseline(params.baseline, params.seed).fit(features, labels)",
         "build_baseline(params.baseline, params.seed)"
         '.fit(*load_subset(paths, params.data, "test"))',
-        "tests/test_train.py",
+        "tests/test_train.py::test_train_never_sees_the_test_rows",
     ),
     Fault(
         "train-stage-drops-seed",
@@ -67,7 +81,7 @@ FAULTS = [
         f"{SRC}/stages/train.py",
         'chosen["params"], params.preprocess, params.seed, features',
         'chosen["params"], params.preprocess, 0, features',
-        "tests/test_seeding.py",
+        "tests/test_seeding.py::test_a_seeded_stage_output_follows_params_seed_alone[train]",
     ),
     Fault(
         "split-ignores-seed",
@@ -75,7 +89,7 @@ FAULTS = [
         f"{SRC}/partition.py",
         "rank_key(seed, str(row_id))",
         "rank_key(0, str(row_id))",
-        "tests/test_split.py",
+        "tests/test_split.py::test_different_seeds_give_different_splits",
     ),
     Fault(
         "tune-scores-test-rows",
@@ -83,7 +97,7 @@ FAULTS = [
         f"{SRC}/stages/tune.py",
         'load_subset(paths, params.data, "train")',
         'load_subset(paths, params.data, "test")',
-        "tests/test_tune.py",
+        "tests/test_tune.py::test_tune_never_sees_the_test_rows",
     ),
     Fault(
         "tune-compares-unrounded-scores",
@@ -92,7 +106,8 @@ FAULTS = [
         f"{SRC}/search.py",
         "round(float(values.mean()), decimals)",
         "float(values.mean())",
-        "tests/test_tune.py",
+        "tests/test_tune.py::"
+        "test_scores_equal_after_rounding_are_a_tie_that_the_simpler_candidate_wins[best_mean]",
     ),
     Fault(
         "tune-ties-ignore-simplicity",
@@ -100,7 +115,8 @@ FAULTS = [
         f"{SRC}/search.py",
         "key=lambda i: (-summaries[i].mean, simplicity(pool[i].family, pool[i].params)),",
         "key=lambda i: -summaries[i].mean,",
-        "tests/test_tune.py",
+        "tests/test_tune.py::"
+        "test_scores_equal_after_rounding_are_a_tie_that_the_simpler_candidate_wins[best_mean]",
     ),
     Fault(
         "tune-error-is-deviation",
@@ -108,7 +124,8 @@ FAULTS = [
         f"{SRC}/search.py",
         "summaries[best].std / math.sqrt(tune.n_splits)",
         "summaries[best].std",
-        "tests/test_tune.py",
+        "tests/test_tune.py::"
+        "test_the_one_standard_error_rule_takes_the_simplest_within_one_error_of_the_best",
     ),
     Fault(
         "card-hides-missing-answers",
@@ -116,7 +133,7 @@ FAULTS = [
         f"{SRC}/stages/card.py",
         "{answer or MISSING}",
         "{answer}",
-        "tests/test_card.py",
+        "tests/test_card.py::test_unanswered_questions_show_as_missing_until_answered",
     ),
     Fault(
         "notebook-types-a-data-path",
@@ -124,7 +141,7 @@ FAULTS = [
         "notebooks/explore.py",
         "raw = read_table(paths.raw, data)",
         'raw = read_table("data/raw/dataset.csv", data)',
-        "tests/test_notebooks.py",
+        "tests/test_notebooks.py::test_notebooks_type_no_data_paths",
     ),
     Fault(
         "notebook-follows-the-working-directory",
@@ -132,7 +149,7 @@ FAULTS = [
         f"{SRC}/workspace.py",
         "root = Path(__file__).resolve().parents[_PROJECT_LEVELS_UP]",
         "root = Path.cwd()",
-        "tests/test_notebooks.py",
+        "tests/test_notebooks.py::test_the_project_is_found_from_any_working_directory",
     ),
     Fault(
         "synthetic-source-drops-seed",
@@ -140,7 +157,7 @@ FAULTS = [
         f"{SRC}/stages/ingest.py",
         "return synthetic(data.n_rows, seed)",
         "return synthetic(data.n_rows, 0)",
-        "tests/test_seeding.py",
+        "tests/test_seeding.py::test_a_seeded_stage_output_follows_params_seed_alone",
     ),
     Fault(
         "threads-not-pinned",
@@ -148,7 +165,8 @@ FAULTS = [
         f"{SRC}/__init__.py",
         "\npin_threads()\n",
         "\n",
-        "tests/test_seeding.py",
+        "tests/test_seeding.py::"
+        "test_importing_the_package_pins_thread_variables_unless_already_set",
     ),
     Fault(
         "stage-thread-limit-dropped",
@@ -156,7 +174,7 @@ FAULTS = [
         f"{SRC}/cli.py",
         "threadpool_limits(limits=thread_limit()):\n        module.run(",
         "threadpool_limits(limits=None):\n        module.run(",
-        "tests/test_seeding.py",
+        "tests/test_seeding.py::test_the_cli_runs_every_stage_inside_the_thread_limit",
     ),
     Fault(
         "hash-seed-rerun-skipped",
@@ -164,7 +182,8 @@ FAULTS = [
         f"{SRC}/__main__.py",
         "EXIT_CODE = rerun_with_fixed_hash_seed(__package__)",
         "EXIT_CODE = None",
-        "tests/test_seeding.py",
+        "tests/test_seeding.py::"
+        "test_python_m_runs_a_stage_under_a_fixed_hash_seed_with_threads_pinned",
     ),
     Fault(
         "csv-floats-rounded",
@@ -172,7 +191,7 @@ FAULTS = [
         f"{SRC}/artifacts.py",
         "pyarrow.Table.from_pandas(frame, preserve_index=False)",
         "pyarrow.Table.from_pandas(frame.round(6), preserve_index=False)",
-        "tests/test_artifacts.py",
+        "tests/test_artifacts.py::test_csv_floats_of_every_magnitude_read_back_bit_for_bit",
     ),
     Fault(
         "json-allows-nan",
@@ -180,7 +199,7 @@ FAULTS = [
         f"{SRC}/artifacts.py",
         "allow_nan=False",
         "allow_nan=True",
-        "tests/test_artifacts.py",
+        "tests/test_artifacts.py::test_json_refuses_nan_and_infinity",
     ),
     Fault(
         "model-ids-not-renumbered",
@@ -188,7 +207,7 @@ FAULTS = [
         f"{SRC}/model_files.py",
         "node[key] = ids.setdefault(value, len(ids))",
         "node[key] = value",
-        "tests/test_train.py",
+        "tests/test_train.py::test_same_seed_gives_byte_identical_model_files",
     ),
     Fault(
         "model-loading-trusts-anything",
@@ -196,7 +215,7 @@ FAULTS = [
         f"{SRC}/model_files.py",
         "skops.io.load(path, trusted=TRUSTED_MODEL_TYPES)",
         "skops.io.load(path, trusted=skops.io.get_untrusted_types(file=path))",
-        "tests/test_train.py",
+        "tests/test_train.py::test_loading_refuses_types_nobody_trusted",
     ),
     Fault(
         "lock-hash-dropped",
@@ -206,7 +225,7 @@ FAULTS = [
         "            hashlib.sha256(lock.read_bytes()).hexdigest() if lock.is_file() else None\n"
         "        ),\n",
         "",
-        "tests/test_manifest.py",
+        "tests/test_manifest.py::test_manifest_carries_every_field_compare_relies_on",
     ),
     Fault(
         "manifest-records-host",
@@ -214,7 +233,7 @@ FAULTS = [
         f"{SRC}/stages/manifest.py",
         '"container": in_container(),',
         '"container": in_container(),\n        "host": platform.node(),',
-        "tests/test_manifest.py",
+        "tests/test_manifest.py::test_manifest_is_stable_and_holds_no_paths_hosts_or_times",
     ),
     Fault(
         "raw-range-widened",
@@ -222,7 +241,8 @@ FAULTS = [
         "expectations/raw.json",
         '"column": "mean_radius", "min_value": 0, "max_value": 43}',
         '"column": "mean_radius", "min_value": 0, "max_value": 43000}',
-        "tests/test_validate.py",
+        "tests/test_validate.py::"
+        "test_each_corruption_fails_exactly_its_checks_on_every_column[raw-above_the_range]",
     ),
     Fault(
         "critical-check-demoted",
@@ -230,7 +250,7 @@ FAULTS = [
         "expectations/raw.json",
         '"kwargs": {"column": "worst_texture", "mostly": 0.99}, ',
         '"kwargs": {"column": "worst_texture", "mostly": 0.99}, "severity": "warning", ',
-        "tests/test_validate.py",
+        "tests/test_validate.py::test_only_drift_checks_are_warnings_and_every_kind_is_tested",
     ),
     Fault(
         "warnings-stop-the-gate",
@@ -238,7 +258,8 @@ FAULTS = [
         f"{SRC}/stages/validate.py",
         '"success": failed["critical"] == 0,',
         '"success": not failures,',
-        "tests/test_validate.py",
+        "tests/test_validate.py::"
+        "test_failed_warnings_alone_pass_the_gate_but_one_critical_failure_stops_it",
     ),
     Fault(
         "suite-entry-without-notes",
@@ -246,7 +267,7 @@ FAULTS = [
         f"{SRC}/stages/validate.py",
         'if not entry.get("notes"):',
         'if entry.get("notes") == "":',
-        "tests/test_validate.py",
+        "tests/test_validate.py::test_a_broken_suite_is_an_error_never_a_skipped_check",
     ),
     Fault(
         "broken-suite-exits-as-bad-data",
@@ -254,7 +275,7 @@ FAULTS = [
         f"{SRC}/errors.py",
         "    exit_code = 3\n",
         "    exit_code = 1\n",
-        "tests/test_validate.py",
+        "tests/test_validate.py::test_exit_codes_tell_broken_data_params_and_suites_apart",
     ),
     Fault(
         "params-accept-unknown-keys",
@@ -262,7 +283,7 @@ FAULTS = [
         f"{SRC}/config.py",
         'ConfigDict(extra="forbid", frozen=True, strict=True)',
         'ConfigDict(extra="ignore", frozen=True, strict=True)',
-        "tests/test_config.py",
+        "tests/test_config.py::test_each_violation_is_one_line_naming_the_key",
     ),
     Fault(
         "split-runs-without-the-gate",
@@ -270,7 +291,7 @@ FAULTS = [
         "dvc.yaml",
         "      - data/features/features.csv\n      - reports/validation/features.json\n",
         "      - data/features/features.csv\n",
-        "tests/test_layout.py",
+        "tests/test_layout.py::test_each_gate_checks_its_table_and_guards_the_next_stage",
     ),
     Fault(
         "remote-check-stays-local",
@@ -278,7 +299,8 @@ FAULTS = [
         f"{SRC}/remote.py",
         'dvc(paths, "status", "--cloud", "--json")',
         'dvc(paths, "status", "--json")',
-        "tests/test_remote.py",
+        "tests/test_remote.py::"
+        "test_pushed_data_pull_back_and_data_gone_from_remote_and_cache_are_named",
     ),
     Fault(
         "compare-nan-identical",
@@ -286,7 +308,7 @@ FAULTS = [
         f"{SRC}/compare/__init__.py",
         'if content == right.read_bytes() and b"NaN" not in content:  # NaN never agrees',
         "if content == right.read_bytes():",
-        "tests/test_compare.py",
+        "tests/test_compare.py::test_nan_never_agrees",
     ),
     Fault(
         "compare-integers-within-tolerance",
@@ -295,7 +317,7 @@ FAULTS = [
         "    if pyarrow.types.is_floating(left.type):\n        return None",
         "    if pyarrow.types.is_floating(left.type) or pyarrow.types.is_integer(left.type):\n"
         "        return None",
-        "tests/test_compare.py",
+        "tests/test_compare.py::test_integer_and_label_columns_must_be_equal",
     ),
     Fault(
         "compare-noise-called-identical",
@@ -303,7 +325,7 @@ FAULTS = [
         f"{SRC}/compare/checks.py",
         '        "equivalent",\n        f"largest difference {largest:.3g} in {where}',
         '        "identical",\n        f"largest difference {largest:.3g} in {where}',
-        "tests/test_compare.py",
+        "tests/test_compare.py::test_last_bit_differences_are_equivalent_and_located",
     ),
     Fault(
         "tolerance-widened",
@@ -311,7 +333,7 @@ FAULTS = [
         "tolerance.yaml",
         "floats: {rtol: 1.0e-9, atol: 1.0e-12}",
         "floats: {rtol: 1.0e-4, atol: 1.0e-12}",
-        "tests/test_compare.py",
+        "tests/test_compare.py::test_float_differences_beyond_the_tolerance_are_different",
     ),
     Fault(
         "gate-report-lists-only-failures",
@@ -320,7 +342,8 @@ FAULTS = [
         '        groups.setdefault(outcome["column"], []).append(outcome)',
         '        if not outcome["success"]:\n'
         '            groups.setdefault(outcome["column"], []).append(outcome)',
-        "tests/test_validate.py",
+        "tests/test_validate.py::"
+        "test_the_report_documents_every_expectation_by_column_with_observed_values",
     ),
     Fault(
         "gate-report-failures-last",
@@ -328,7 +351,8 @@ FAULTS = [
         f"{SRC}/gate_report.py",
         "{failures_section(outcomes, table)}{column_sections(outcomes, table)}",
         "{column_sections(outcomes, table)}{failures_section(outcomes, table)}",
-        "tests/test_validate.py",
+        "tests/test_validate.py::"
+        "test_a_failing_report_lists_its_failures_first_with_observed_against_expected",
     ),
     Fault(
         "gate-report-shows-gx-counts",
@@ -336,7 +360,8 @@ FAULTS = [
         f"{SRC}/gate_facts.py",
         'return describe(outcome, table, table["by"].get(column, {}))',
         "return readable(seen)",
-        "tests/test_validate.py",
+        "tests/test_validate.py::"
+        "test_the_report_documents_every_expectation_by_column_with_observed_values",
     ),
     Fault(
         "gate-report-unrounded",
@@ -344,7 +369,8 @@ FAULTS = [
         f"{SRC}/gate_text.py",
         "decimals = max(0, DIGITS - 1 - magnitude)",
         "decimals = max(0, 15 - 1 - magnitude)",
-        "tests/test_validate.py",
+        "tests/test_validate.py::"
+        "test_the_report_documents_every_expectation_by_column_with_observed_values",
     ),
     Fault(
         "gate-report-timestamped",
@@ -352,7 +378,7 @@ FAULTS = [
         f"{SRC}/gate_report.py",
         '<meta charset="utf-8">',
         '<meta charset="utf-8">\n<meta name="generated" content="{__import__(\'time\').time()}">',
-        "tests/test_validate.py",
+        "tests/test_validate.py::test_gate_outputs_are_deterministic_and_offline",
     ),
     Fault(
         "gate-report-links-a-stylesheet",
@@ -360,7 +386,7 @@ FAULTS = [
         f"{SRC}/gate_report.py",
         "<style>{STYLE}</style>",
         '<link rel="stylesheet" href="gate.css">\n<style>{STYLE}</style>',
-        "tests/test_validate.py",
+        "tests/test_validate.py::test_gate_outputs_are_deterministic_and_offline",
     ),
     Fault(
         "reports-page-links-missing-files",
@@ -368,7 +394,8 @@ FAULTS = [
         "docs/hooks.py",
         "found = [path for path in wanted if (root / path).is_file()]",
         "found = list(wanted)",
-        "tests/test_docs.py",
+        "tests/test_docs.py::"
+        "test_before_a_run_the_reports_page_builds_and_names_what_is_not_there_yet",
     ),
     Fault(
         "reports-not-copied-into-site",
@@ -376,7 +403,7 @@ FAULTS = [
         "docs/hooks.py",
         "        files.append(File.generated(config, path, content=(root / path).read_bytes()))",
         "        continue",
-        "tests/test_docs.py",
+        "tests/test_docs.py::test_after_a_run_the_reports_page_links_every_report_and_plot",
     ),
 ]
 
@@ -433,27 +460,36 @@ def run_tests(project: Path, python: Path, env: dict[str, str], *args: str) -> t
     return result.returncode, output
 
 
+def forget_bytecode(project: Path) -> None:
+    """Delete the bytecode Python cached for the project's own code (not its virtualenv's), so a
+    patched or restored file is never run from bytecode of its other text: a pyc is matched to its
+    source by modification time in whole seconds and size, which a patch and its undo can share."""
+    for folder in PROJECT_CODE:
+        for cache in sorted((project / folder).rglob("__pycache__")):
+            shutil.rmtree(cache)
+
+
 def run_faults(
     project: Path,
     python: Path,
     env: dict[str, str] | None = None,
     faults: Sequence[Fault] = tuple(FAULTS),
 ) -> list[Result]:
-    """Apply each fault in turn to a baked project installed for ``python``; run the module meant to
+    """Apply each fault in turn to a baked project installed for ``python``; run the test meant to
     catch it, then (only if that passes) the whole suite; restore the file after each fault."""
     environment = dict(os.environ if env is None else env)
-    # A patched module must never leave bytecode behind that a later run could pick up.
-    environment["PYTHONDONTWRITEBYTECODE"] = "1"
     results = []
     for fault in faults:
-        if not (project / fault.caught_by).is_file():
-            raise ValueError(f"fault {fault.name}: {fault.caught_by} is not in {project}")
+        if not (project / fault.module).is_file():
+            raise ValueError(f"fault {fault.name}: {fault.module} is not in {project}")
+        forget_bytecode(project)
         with applied(fault, project):
             code, output = run_tests(project, python, environment, "-n", "0", fault.caught_by)
             by = fault.caught_by
             if code not in CAUGHT:
                 code, output = run_tests(project, python, environment)
                 by = WHOLE_SUITE
+        forget_bytecode(project)
         caught = code in CAUGHT
         results.append(Result(fault.name, caught, by if caught else None, output))
     return results

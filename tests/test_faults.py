@@ -1,9 +1,9 @@
 """The fault patches of ``tests/faults.py`` keep the generated tests honest.
 
-Fast: every fault has a unique name and applies cleanly to a fresh default bake (its old text occurs
-exactly once, its new text differs), and a patch that no longer matches is refused. Slow: with the
-default project installed in the locked environment, the generated test suite fails under every
-fault, so a test weakened later is caught the day it is weakened.
+Fast: every fault has a unique name, names a test that exists and applies cleanly to a fresh default
+bake (its old text occurs exactly once, its new text differs), and a patch that no longer matches is
+refused. Slow: with the default project installed in the locked environment, the test each fault
+names fails under it, so a test weakened later is caught the day it is weakened.
 """
 
 from __future__ import annotations
@@ -36,13 +36,15 @@ def test_fault_names_are_unique_slugs_and_each_names_what_it_breaks():
     assert len(set(IDS)) == len(IDS) >= 15
     for fault in faults.FAULTS:
         assert fault.name.replace("-", "").isalnum() and fault.name.islower(), fault.name
-        assert fault.breaks.endswith(".") and fault.caught_by.startswith("tests/test_"), fault.name
+        assert fault.breaks.endswith(".") and fault.module.startswith("tests/test_"), fault.name
+        assert fault.function.startswith("test_"), fault.name
 
 
 @pytest.mark.parametrize("fault", faults.FAULTS, ids=IDS)
 def test_each_fault_applies_cleanly_to_a_fresh_bake(fault, project):
     before = fingerprint(project)
-    assert (project / fault.caught_by).is_file()
+    # The test named to catch it exists (a renamed test would send the fault to the whole suite).
+    assert f"\ndef {fault.function}(" in (project / fault.module).read_text(encoding="utf-8")
     with faults.applied(fault, project) as path:
         changed = {name for name, digest in fingerprint(project).items() if before[name] != digest}
         assert changed == {path.relative_to(project).as_posix()}

@@ -66,7 +66,7 @@ def main() -> None:
     new = locked_versions(project / "poetry.lock")
     step(["git", "init", "--quiet"], project, env)
     step([sys.executable, "-m", "venv", project / ".venv"], project, env)
-    step([tasks.tool("poetry"), "install", "--only", "main", "--compile"], project, env)
+    step([tasks.tool("poetry"), "install", "--only", "main"], project, env)
     python = tasks.venv_executable(project / ".venv", "python")
     env = tasks.project_environment(project, env)  # stages run `python -m ...` from PATH
     runs = out / "runs"

@@ -29,6 +29,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import yaml
@@ -176,11 +177,14 @@ def run_job(project: Path, workflow: dict, job_name: str, context: dict, env: di
             continue
         print(f"\n== {job_name}: {name}\n+ {command}", flush=True)
         ran = legs_ran_here(project)
+        started = time.monotonic()
         result = subprocess.run(["bash", "-c", command], cwd=project, env=step_env, check=False)
+        took = f"({time.monotonic() - started:.0f} s)"
         if result.returncode == 0:
-            lines.append(f"{job_name}: {name}: ran")
+            lines.append(f"{job_name}: {name}: ran {took}")
         elif " compare " in f" {command} ":
-            lines.append(f"{job_name}: {name}: ran; {check_partial_comparison(project, ran)}")
+            verdict = check_partial_comparison(project, ran)
+            lines.append(f"{job_name}: {name}: ran {took}; {verdict}")
         else:
             raise SystemExit(f"error: {job_name}: {name}: `{command}` exited {result.returncode}")
     return lines

@@ -34,6 +34,9 @@ LEGS = ROOT / "build" / "reproduce" / "legs"
 COMPARED = ROOT / "build" / "reproduce" / "compared"
 # Numerics pinned for every leg (the package pins the same defaults; set here so they are explicit).
 PINNED = {"PYTHONHASHSEED": "0", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+# A session's Python caches the bytecode of what it imports, in its own virtualenv, even where the
+# shell sets PYTHONDONTWRITEBYTECODE (which would make every stage compile its imports from source).
+CACHE_BYTECODE = {"PYTHONDONTWRITEBYTECODE": ""}
 
 # The dev group's floor in pyproject.toml (it has per-session `default=`, used below); an older Nox
 # stops with a clear message instead of misreading this file.
@@ -45,19 +48,11 @@ nox.options.error_on_missing_interpreters = False  # a Python that is not instal
 
 
 def install_locked(session: nox.Session, *options: str) -> None:
-    """Install exactly what poetry.lock pins (plus this project) into the session's virtualenv,
-    then compile its bytecode with the session's own Python (Poetry's `--compile` would use
-    Poetry's interpreter, whose bytecode another Python cannot use)."""
+    """Install exactly what poetry.lock pins (plus this project) into the session's virtualenv.
+    Nothing is compiled up front: the session's own Python caches the bytecode of what it imports
+    (see CACHE_BYTECODE), a fraction of the lock, and no Python runs bytecode another one made."""
     env = {"VIRTUAL_ENV": session.virtualenv.location, "POETRY_VIRTUALENVS_CREATE": "false"}
     session.run_install("poetry", "sync", *options, external=True, env=env)
-    session.run_install("python", "-m", "compileall", "-q", "-j", "0", *site_packages(session))
-
-
-def site_packages(session: nox.Session) -> list[str]:
-    """The session virtualenv's package folders, as its own Python reports them."""
-    code = "import sysconfig\nfor name in ('purelib', 'platlib'): print(sysconfig.get_path(name))"
-    listed = session.run_install("python", "-c", code, silent=True)
-    return sorted(set(str(listed).splitlines()))
 
 
 def project_files() -> list[Path]:
@@ -107,7 +102,7 @@ def reproduce(session: nox.Session) -> None:
     install_locked(session, "--only", "main")
     leg = LEGS / f"python-{session.python}"
     shutil.rmtree(leg, ignore_errors=True)
-    env = dict(PINNED, DVC_NO_ANALYTICS="1")
+    env = dict(PINNED, **CACHE_BYTECODE, DVC_NO_ANALYTICS="1")
     with tempfile.TemporaryDirectory() as scratch:
         copy = Path(scratch) / "project"
         clean_copy(session, copy)
@@ -149,11 +144,11 @@ def compare(session: nox.Session) -> None:
 def tests(session: nox.Session) -> None:
     """Run the test suite against the locked environment."""
     install_locked(session, "--with", "dev")
-    session.run("python", "-m", "pytest", *session.posargs, env=PINNED)
+    session.run("python", "-m", "pytest", *session.posargs, env={**PINNED, **CACHE_BYTECODE})
 
 
 @nox.session(python=PYTHONS[-1])
 def lint(session: nox.Session) -> None:
     """Run every pre-commit hook on every file."""
     install_locked(session, "--with", "dev")
-    session.run("pre-commit", "run", "--all-files", "--show-diff-on-failure")
+    session.run("pre-commit", "run", "--all-files", "--show-diff-on-failure", env=CACHE_BYTECODE)

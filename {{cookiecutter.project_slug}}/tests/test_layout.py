@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import re
 import subprocess
 import sys
@@ -190,10 +191,15 @@ def test_xdist_sends_a_group_to_one_worker(tmp_path):
     # (see pyproject.toml), and an upgrade could again.
     for name in ("test_one.py", "test_two.py"):
         (tmp_path / name).write_text(GROUPED, encoding="utf-8")
-    command = [sys.executable, "-m", "pytest", "-n", "2", "--dist", "loadgroup", "-v"]
-    command += ["-p", "no:cacheprovider", "-c", str(tmp_path / "none.toml"), str(tmp_path)]
+    command = [sys.executable, "-m", "pytest", "-p", "xdist.plugin", "-n", "2", "-v"]
+    command += ["--dist", "loadgroup", "-p", "no:cacheprovider", "-c", str(tmp_path / "none.toml")]
+    command.append(str(tmp_path))
     (tmp_path / "none.toml").write_text("[tool.pytest.ini_options]\n", encoding="utf-8")
-    result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, check=False)
+    # Only xdist is loaded: the other plugins are not under test and take seconds per process.
+    env = dict(os.environ, PYTEST_DISABLE_PLUGIN_AUTOLOAD="1")
+    result = subprocess.run(
+        command, cwd=tmp_path, env=env, capture_output=True, text=True, check=False
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     workers = re.findall(r"^\[(gw\d+)\].* PASSED ", result.stdout, re.MULTILINE)
     assert len(workers) == 8 and len(set(workers)) == 1, result.stdout

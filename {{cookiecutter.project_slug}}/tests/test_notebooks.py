@@ -19,6 +19,7 @@ import pytest
 from nbclient import NotebookClient
 
 from {{ cookiecutter.package_name }}.artifacts import read_table
+from {{ cookiecutter.package_name }}.workspace import project_paths
 from tests.runs import ROOT
 
 NOTEBOOKS = ROOT / "notebooks"
@@ -124,6 +125,12 @@ def kernel_environment(project: Path, home: Path) -> dict[str, str]:
         MPLCONFIGDIR=str(home / "matplotlib"),
         MPLBACKEND="agg",
     )
+
+
+def test_the_project_is_found_from_any_working_directory(tmp_path, monkeypatch):
+    # What lets a notebook start anywhere, checked without a kernel or a pipeline run.
+    monkeypatch.chdir(tmp_path)
+    assert project_paths().root == ROOT
 
 
 @pytest.mark.notebooks
