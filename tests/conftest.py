@@ -36,15 +36,15 @@ DEFAULT_ANSWERS = {
 # instead of one long module starting last while the other worker idles. The rest follow.
 HEAVIEST_FIRST = [
     "test_quickstart.py",
+    "test_workflows.py",
     "test_own_data.py",
     "test_faults.py",
-    "test_workflows.py",
+    "test_update.py",
     "test_generated.py",
     "test_devcontainer.py",
-    "test_update.py",
+    "test_remote.py",
     "test_relock.py",
     "test_tasks.py",
-    "test_remote.py",
 ]
 
 

@@ -202,10 +202,11 @@ def main() -> None:
     project = tasks.bake(out, env, *answers)
     scratch = out / "runner"
     (scratch / "temp").mkdir(parents=True)
+    # A GitHub runner's environment: no virtualenv of ours, and Python free to cache bytecode.
     env = {
         key: value
         for key, value in env.items()
-        if key not in ("VIRTUAL_ENV", "POETRY_VIRTUALENVS_IN_PROJECT")
+        if key not in ("VIRTUAL_ENV", "POETRY_VIRTUALENVS_IN_PROJECT", "PYTHONDONTWRITEBYTECODE")
     }
     env.update(
         GITHUB_STEP_SUMMARY=str(scratch / "summary.md"),
