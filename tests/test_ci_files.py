@@ -323,7 +323,7 @@ def test_jobs_that_need_data_pull_them_with_the_remote_group_and_skip_forks(proj
     group = kind if kind in ("s3", "gs", "azure", "ssh") else ""
     pull = f"poetry run python -m {package} pull"
     notices = 0
-    jobs_of = ((WORKFLOWS[0], ["tests", "notebooks"]), (WORKFLOWS[1], ["leg", "docker"]))
+    jobs_of = ((WORKFLOWS[0], ["tests"]), (WORKFLOWS[1], ["leg", "docker"]))
     for name, data_jobs in jobs_of:
         workflow = yaml.safe_load((project / name).read_text(encoding="utf-8"))
         for job_name, job in workflow["jobs"].items():
@@ -337,8 +337,7 @@ def test_jobs_that_need_data_pull_them_with_the_remote_group_and_skip_forks(proj
             assert job.get("if") == NOT_A_FORK, job_name
             assert runs.index(pull) < len(runs) - 1 and len(installs) == 1, job_name
             extra = installs[0].split()[3].split(",")[1:]
-            assert ("notebooks" in extra) == (job_name == "notebooks"), installs
-            assert [name for name in extra if name != "notebooks"] == ([group] if group else [])
+            assert extra == ([group] if group else []), installs
             logins = [
                 step
                 for step in job["steps"]

@@ -1,8 +1,8 @@
 """Run a baked project's GitHub workflows here, step by step, as GitHub would run them.
 
 Run through ``python3 tasks.py workflows [key=value ...]``: it bakes the project (default answers,
-or the given ones) into build/workflows/ and runs every ``run:`` step of ``ci.yml`` (lint, tests,
-notebooks), ``reproduce.yml`` (leg, docker, compare) and ``docs.yml`` (build; its deploy job runs
+or the given ones) into build/workflows/ and runs every ``run:`` step of ``ci.yml`` (lint, tests),
+``reproduce.yml`` (leg, docker, compare) and ``docs.yml`` (build; its deploy job runs
 only on a push), in order, with the workflow's environment, for this machine's OS and Python.
 What only GitHub can provide is stood in for, and said so:
 
@@ -42,7 +42,6 @@ import tasks  # noqa: E402  pylint: disable=wrong-import-position
 JOBS = [
     ("ci.yml", "lint"),
     ("ci.yml", "tests"),
-    ("ci.yml", "notebooks"),
     ("ci.yml", "fork-notice"),
     *(("reproduce.yml", job) for job in ("leg", "docker", "compare", "fork-notice")),
     ("docs.yml", "build"),

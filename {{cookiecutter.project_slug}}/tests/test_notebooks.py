@@ -2,7 +2,8 @@
 started from a folder outside the project (so hidden state, the working directory or a stale path
 fails here); none is stored with outputs; none types a data path instead of asking the project.
 
-Mark ``notebooks`` (CI runs them in their own job); the kernel comes from the dev group.
+Mark ``notebooks``; the kernel and the tools come from the dev group, so CI's tests job runs them
+with the rest.
 """
 
 from __future__ import annotations
