@@ -35,10 +35,10 @@ DEFAULT_ANSWERS = {
 # module runs whole on one worker (--dist loadfile); started longest first, they end close together
 # instead of one long module starting last while the other worker idles. The rest follow.
 HEAVIEST_FIRST = [
-    "test_quickstart.py",
     "test_workflows.py",
-    "test_own_data.py",
+    "test_quickstart.py",
     "test_faults.py",
+    "test_own_data.py",
     "test_update.py",
     "test_generated.py",
     "test_devcontainer.py",
