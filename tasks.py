@@ -13,8 +13,8 @@
     python3 tasks.py bench     print timing figures (see docs/benchmarks.md)
     python3 tasks.py faults    apply each fault patch (tests/faults.py) to a baked project and
                                print whether the generated tests catch it
-    python3 tasks.py workflows bake a project (key=value answers) and run its GitHub workflows'
-                               steps here, one by one
+    python3 tasks.py workflows bake a project (key=value answers), or take one (--project DIR),
+                               and run its GitHub workflows' steps here, one by one
     python3 tasks.py relock-report
                                re-lock to the newest allowed versions, run the pipeline and
                                compare it with the committed reference run (report only)

@@ -37,14 +37,14 @@ DEFAULT_ANSWERS = {
 HEAVIEST_FIRST = [
     "test_workflows.py",
     "test_quickstart.py",
-    "test_faults.py",
     "test_own_data.py",
-    "test_update.py",
+    "test_faults.py",
     "test_generated.py",
     "test_devcontainer.py",
-    "test_remote.py",
     "test_relock.py",
     "test_tasks.py",
+    "test_remote.py",
+    "test_update.py",
 ]
 
 

@@ -1,14 +1,17 @@
-"""A baked project runs what its own workflows run, step by step, here.
+"""A project's own workflows run here, step by step, on a pull request that takes a template update.
 
-For a variant that differs from the default in every choice (and has a long package name; the
-default goes through the README's quick start in test_quickstart.py), `python3 tasks.py workflows`
-runs every step of the generated ci.yml, reproduce.yml and docs.yml here, as the template's CI
-does: the commit hooks on every file (black, isort, flake8, pylint), the test suite (a forced rerun
-byte-identical among them), a reproduction leg, the comparison with the legs that could not run
-here reported missing, and the strict build of the documentation site. The tests step is the
-generated README's test command (`poetry run pytest`), so this is where that promise is tried, on
-a fresh bake after the README's `poetry install`. It has a module of its own
-so that it can run on one worker while Nox's two Pythons run on the other.
+The project differs from the default in every choice (and has a long package name; the default
+goes through the README's quick start in test_quickstart.py). It is created with cruft from a copy
+of this template at commit A and then takes change B through `cruft update`, as test_update.py
+does; the pull request that commits B is what `python3 tasks.py workflows --project` then runs,
+every step of its ci.yml, reproduce.yml and docs.yml, as GitHub would: the commit hooks on every
+file (black, isort, flake8, pylint, mypy), the test suite (a forced rerun byte-identical among
+them), a reproduction leg pulling from the project's folder remote, the comparison with the legs
+that could not run here reported missing, the pull request's report against its base, and the
+strict build of the documentation site. So the updated project still passes its tests and
+reproduces, and the tests step, which is the generated README's test command (`poetry run
+pytest`), is tried literally on a project installed as the README says. It has a module of its
+own so that it can run on one worker while the quick start runs on the other.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import yaml
 
 from tests.conftest import ROOT, run
 from tests.test_quickstart import bash_block
+from tests.test_update import create, take_the_change, template_at_a
 
 pytestmark = pytest.mark.slow
 OTHER = {
@@ -31,12 +35,15 @@ OTHER = {
 }
 
 
-def test_the_generated_workflows_run_here_step_by_step(tmp_path):
+def test_a_template_update_passes_every_workflow_step_run_here(tmp_path, locked_env):
     storage = tmp_path / "storage"  # a folder remote: its pull steps run here too
     storage.mkdir()
-    answers = [f"{key}={value}" for key, value in OTHER.items()]
-    answers.append(f"dvc_remote={storage.as_posix()}")
-    result = run([sys.executable, "tasks.py", "workflows", *answers], ROOT)
+    template = template_at_a(tmp_path)
+    project = create(template, tmp_path, locked_env, **OTHER, dvc_remote=storage.as_posix())
+    base = run(["git", "rev-parse", "HEAD"], project).stdout.strip()
+    take_the_change(template, project, locked_env)
+    command = [sys.executable, "tasks.py", "workflows", "--project", project, "--base", base]
+    result = run(command, ROOT)
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
     report = result.stdout[result.stdout.rindex("\nlint: actions/checkout") :]
     for line in (
@@ -60,7 +67,6 @@ def test_the_generated_workflows_run_here_step_by_step(tmp_path):
         assert line in report, report
     assert "legs that ran here agree; 3 others missing, as expected" in report
     # The README's test command is the tests job's step, so the run above has tried it literally.
-    project = ROOT / "build" / "workflows" / "churn-signals"
     readme = (project / "README.md").read_text(encoding="utf-8")
     ci = yaml.safe_load((project / ".github/workflows/ci.yml").read_text(encoding="utf-8"))
     steps = {step.get("name"): step.get("run") for step in ci["jobs"]["tests"]["steps"]}

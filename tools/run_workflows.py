@@ -1,9 +1,11 @@
 """Run a baked project's GitHub workflows here, step by step, as GitHub would run them.
 
 Run through ``python3 tasks.py workflows [key=value ...]``: it bakes the project (default answers,
-or the given ones) into build/workflows/ and runs every ``run:`` step of ``ci.yml`` (lint, tests),
-``reproduce.yml`` (leg, docker, compare) and ``docs.yml`` (build; its deploy job runs
-only on a push), in order, with the workflow's environment, for this machine's OS and Python.
+or the given ones) into build/workflows/, or takes an existing one (``--project DIR``, a Git
+repository with everything committed, as a checkout would see it), and runs every ``run:`` step of
+``ci.yml`` (lint, tests), ``reproduce.yml`` (leg, docker, compare) and ``docs.yml`` (build; its
+deploy job runs only on a push), in order, with the workflow's environment, for this machine's OS
+and Python.
 What only GitHub can provide is stood in for, and said so:
 
 * ``uses:`` steps: the bake is the checkout, this Python is ``setup-python``, caches are empty, and
@@ -14,8 +16,9 @@ What only GitHub can provide is stood in for, and said so:
 * the compare step: the legs of other operating systems and Pythons did not run here, so it must
   fail in exactly one way: every leg that ran here agrees and every other leg is ``missing``;
 * the event: a pull request from a branch of the same repository (not a fork, not Dependabot)
-  into ``main``, whose ``origin/main`` is the baked commit; ``if:`` conditions are evaluated for
-  that event, term by term, and a condition this runner does not know is an error.
+  into ``main``, whose ``origin/main`` is the baked commit (or ``--base``, default ``HEAD``);
+  ``if:`` conditions are evaluated for that event, term by term, and a condition this runner does
+  not know is an error.
 
 A step with more than one command line, or with a ``${{ }}`` expression in its command, is an
 error: workflows hold no logic, only commands that run anywhere.
@@ -23,6 +26,7 @@ error: workflows hold no logic, only commands that run anywhere.
 
 from __future__ import annotations
 
+import argparse
 import json
 import platform
 import re
@@ -189,17 +193,53 @@ def run_job(project: Path, workflow: dict, job_name: str, context: dict, env: di
     return lines
 
 
+def arguments() -> argparse.Namespace:
+    """The answers to bake with, or the existing project to run."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("answers", nargs="*", help="key=value answers for the bake")
+    parser.add_argument(
+        "--project", type=Path, help="run this project (everything committed) instead of a bake"
+    )
+    parser.add_argument("--base", default="HEAD", help="the pull request's base (with --project)")
+    args = parser.parse_args()
+    if args.project and args.answers:
+        parser.error("give answers to bake with, or --project, not both")
+    return args
+
+
+def checkout(project: Path, base: str, env: dict[str, str]) -> None:
+    """What a checkout gives every job: a repository whose files are all committed, and the base
+    branch of the pull request, as a full checkout fetches it."""
+    git = ["git", "-c", "user.name=Runner", "-c", "user.email=runner@example.com"]
+    if not (project / ".git").is_dir():
+        for command in (["init", "--quiet"], ["add", "-A"], ["commit", "--quiet", "-m", "Baked"]):
+            subprocess.run([*git, *command], cwd=project, env=env, check=True)
+    status = subprocess.run(
+        [*git, "status", "--porcelain"], cwd=project, env=env, capture_output=True, text=True
+    )
+    if status.returncode != 0 or status.stdout.strip():
+        raise SystemExit(f"error: {project}: not a Git repository with everything committed")
+    ref = ["update-ref", f"refs/remotes/origin/{BASE_BRANCH}", base]
+    subprocess.run([*git, *ref], cwd=project, env=env, check=True)
+
+
 def main() -> None:
-    """Bake, then run every job's steps in order; print what ran and what stood in."""
-    answers = sys.argv[1:]
+    """Bake (or take the given project), then run every job's steps in order; print what ran and
+    what stood in."""
+    args = arguments()
+    answers = list(args.answers)
     python = "%d.%d" % sys.version_info[:2]
     if not any(answer.startswith("python_version=") for answer in answers):
         answers.append(f"python_version={python}")  # the reference leg is the one that runs here
     env = tasks.tool_environment()
     out = ROOT / "build" / "workflows"
-    shutil.rmtree(out, ignore_errors=True)
-    project = tasks.bake(out, env, *answers)
     scratch = out / "runner"
+    if args.project:
+        project = args.project.resolve()
+        shutil.rmtree(scratch, ignore_errors=True)
+    else:
+        shutil.rmtree(out, ignore_errors=True)
+        project = tasks.bake(out, env, *answers)
     (scratch / "temp").mkdir(parents=True)
     # A GitHub runner's environment: no virtualenv of ours, and Python free to cache bytecode.
     env = {
@@ -221,16 +261,7 @@ def main() -> None:
         "runner.temp": str(scratch / "temp"),
         "runner.os": RUNNER_OS[system],
     }
-    # What a checkout gives every job: a repository whose files are all committed.
-    # The base branch of the pull request, as a full checkout fetches it.
-    for command in (
-        ["init", "--quiet"],
-        ["add", "-A"],
-        ["commit", "--quiet", "-m", "Baked"],
-        ["update-ref", f"refs/remotes/origin/{BASE_BRANCH}", "HEAD"],
-    ):
-        git = ["git", "-c", "user.name=Runner", "-c", "user.email=runner@example.com", *command]
-        subprocess.run(git, cwd=project, env=env, check=True)
+    checkout(project, args.base, env)
     lines = []
     for file, job in JOBS:
         workflow = yaml.safe_load(

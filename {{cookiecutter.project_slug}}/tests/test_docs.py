@@ -216,7 +216,7 @@ def test_every_shell_block_says_why_the_tests_do_not_run_it():
             if re.fullmatch(r"```(bash|sh|shell|console)", line):
                 blocks += 1
                 assert number and SHELL_MARKER.match(lines[number - 1]), f"{page.name}:{number + 1}"
-    assert blocks >= 8  # nine in the README when a remote is set, ten without
+    assert blocks >= 8  # ten in the README when a remote is set, eleven without
 
 
 def report_links(page: str) -> list[str]:
