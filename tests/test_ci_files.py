@@ -281,6 +281,19 @@ def test_the_one_command_check_refuses_logic_in_a_step():
     assert run_workflows.single_command('poetry run pytest --markdown "$X"') is None
 
 
+def test_the_runner_checks_out_a_bake_or_refuses_a_project_with_uncommitted_changes(tmp_path):
+    env = dict(tasks.tool_environment(), GIT_CONFIG_GLOBAL=str(tmp_path / "gitconfig"))
+    baked = tmp_path / "baked"
+    baked.mkdir()
+    (baked / "README.md").write_text("# A bake\n", encoding="utf-8")
+    run_workflows.checkout(baked, "HEAD", env)  # a bake: committed, and the base is that commit
+    head, base = (run(["git", "rev-parse", ref], baked).stdout for ref in ("HEAD", "origin/main"))
+    assert head == base and run(["git", "status", "--porcelain"], baked).stdout == ""
+    (baked / "notes.txt").write_text("not committed\n", encoding="utf-8")
+    with pytest.raises(SystemExit, match="not a Git repository with everything committed"):
+        run_workflows.checkout(baked, "HEAD", env)
+
+
 def test_pre_commit_hooks_are_local_and_run_the_locked_tools(project):
     config = yaml.safe_load((project / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
     lock = tomllib.loads((project / "poetry.lock").read_text(encoding="utf-8"))
