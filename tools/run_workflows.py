@@ -227,10 +227,7 @@ def main() -> None:
     """Bake (or take the given project), then run every job's steps in order; print what ran and
     what stood in."""
     args = arguments()
-    answers = list(args.answers)
     python = "%d.%d" % sys.version_info[:2]
-    if not any(answer.startswith("python_version=") for answer in answers):
-        answers.append(f"python_version={python}")  # the reference leg is the one that runs here
     env = tasks.tool_environment()
     out = ROOT / "build" / "workflows"
     scratch = out / "runner"
@@ -238,6 +235,9 @@ def main() -> None:
         project = args.project.resolve()
         shutil.rmtree(scratch, ignore_errors=True)
     else:
+        answers = list(args.answers)
+        if not any(answer.startswith("python_version=") for answer in answers):
+            answers.append(f"python_version={python}")  # the reference leg is the one run here
         shutil.rmtree(out, ignore_errors=True)
         project = tasks.bake(out, env, *answers)
     (scratch / "temp").mkdir(parents=True)
