@@ -237,10 +237,30 @@ class EvaluateParams(_Section):
     )
 
 
+class SparkParams(_Section):
+    """Where and how the Spark engine runs (read only when ``engine`` is ``spark``)."""
+
+    master: str = Field(
+        pattern=r"^(local(\[(\*|[1-9][0-9]*)\])?|(spark|k8s|yarn)\S*)$",
+        description="local[*] (every core here), spark://host:7077, yarn or k8s://...",
+    )
+    shuffle_partitions: int = Field(ge=1, le=100_000, description="spark.sql.shuffle.partitions")
+    driver_memory: str = Field(
+        pattern=r"^[1-9][0-9]*[kmgt]$", description="spark.driver.memory, for example 2g"
+    )
+    parts: int = Field(
+        ge=1, le=100_000, description="Parquet parts per table: rows bucketed by a hash of the id"
+    )
+
+
 class Params(_Section):
     """Everything in ``params.yaml``."""
 
     seed: int = Field(ge=0, le=2**32 - 1, description="The one seed: data sampling, split, models")
+    engine: Literal["pandas", "spark"] = Field(
+        description="pandas: in memory on one machine; spark: the same stages as Spark jobs"
+    )
+    spark: SparkParams
     data: DataParams
     featurize: FeaturizeParams
     preprocess: PreprocessParams
@@ -304,6 +324,11 @@ class Paths:  # pylint: disable=too-many-public-methods  # one property per file
     def params(self) -> Path:
         """The params file."""
         return self / PARAMS_FILE
+
+    @property
+    def spark_scratch(self) -> Path:
+        """Spark's shuffle files, warehouse, JVM temp files and logs (never committed)."""
+        return self / ".cache" / "spark"
 
     @property
     def external(self) -> Path:

@@ -1,0 +1,143 @@
+"""The Spark engine's one entry point: a session set up the same way everywhere, and the two rules
+that must give the same answer as pandas whatever the partitioning (which rows are held out, and
+which Parquet part a row is written to).
+
+Everything Spark writes besides the outputs (shuffle files, warehouse, JVM temp files) stays under
+``.cache/spark/`` in the project. Output tables are folders of Parquet parts with fixed names: a
+row's part is a hash of its id, each part is sorted by id and written by the executor that holds
+it, so a rerun writes the same bytes. pyspark is imported here only, and only when the engine is
+``spark``: the pandas path never loads it.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from .config import SparkParams
+from .errors import DataError, ParamsError
+from .partition import held_out_count
+
+JVM_OPTIONS = "-XX:-UsePerfData -Djava.io.tmpdir={tmp}"  # no hsperfdata files in the system temp
+
+
+def require() -> None:
+    """Stop with one line per missing piece when ``engine: spark`` cannot run here."""
+    problems = []
+    if importlib.util.find_spec("pyspark") is None:
+        problems.append(
+            "params.yaml: engine: spark needs pyspark: run `poetry install --with spark`"
+        )
+    java_home = os.environ.get("JAVA_HOME")
+    java = Path(java_home, "bin", "java") if java_home else shutil.which("java")
+    if not java or not Path(java).exists():
+        problems.append(
+            "params.yaml: engine: spark needs Java 17 or 21: install a JDK and put `java` on "
+            "PATH (or set JAVA_HOME)"
+        )
+    if problems:
+        raise ParamsError(problems)
+
+
+@contextmanager
+def session(params: SparkParams, scratch: Path) -> Iterator[Any]:
+    """A Spark session for one stage, stopped when the stage ends."""
+    require()
+    from pyspark.sql import SparkSession  # pylint: disable=import-outside-toplevel
+
+    tmp = scratch / "tmp"
+    tmp.mkdir(parents=True, exist_ok=True)
+    options = JVM_OPTIONS.format(tmp=tmp)
+    builder = (
+        SparkSession.builder.master(params.master)
+        .appName("pipeline")
+        .config("spark.driver.memory", params.driver_memory)
+        .config("spark.sql.shuffle.partitions", str(params.shuffle_partitions))
+        .config("spark.local.dir", str(scratch / "local"))
+        .config("spark.sql.warehouse.dir", str(scratch / "warehouse"))
+        .config("spark.driver.extraJavaOptions", options)
+        .config("spark.executor.extraJavaOptions", options)
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+    )
+    spark = builder.getOrCreate()
+    spark.sparkContext.setLogLevel("ERROR")
+    try:
+        yield spark
+    finally:
+        spark.stop()
+
+
+def rank_key(seed: int, id_column: str) -> Any:
+    """``partition.rank_key`` as a Spark column: SHA-256 of ``"<seed>:<id>"`` in hex."""
+    from pyspark.sql import functions  # pylint: disable=import-outside-toplevel
+
+    text = functions.concat(functions.lit(f"{seed}:"), functions.col(id_column).cast("string"))
+    return functions.sha2(text, 256)
+
+
+def split_rows(frame: Any, id_column: str, label: str, test_size: float, seed: int) -> Any:
+    """``partition.split_rows`` on Spark: (id, subset) for every row of ``frame``. Only one row per
+    class (its size) comes back to the driver."""
+    from pyspark.sql import Window, functions  # pylint: disable=import-outside-toplevel
+
+    sizes = {row[label]: row["count"] for row in frame.groupBy(label).count().collect()}
+    small = [f"split: class {name!r} has {size} row" for name, size in sizes.items() if size < 2]
+    if small:
+        raise DataError([f"{line} (one to train on, one to test)" for line in small])
+    quota = functions.create_map(
+        *[
+            part
+            for name, size in sorted(sizes.items(), key=lambda item: str(item[0]))
+            for part in (functions.lit(name), functions.lit(held_out_count(size, test_size)))
+        ]
+    )
+    order = Window.partitionBy(label).orderBy(rank_key(seed, id_column))
+    rank = functions.row_number().over(order) - 1
+    subset = functions.when(rank < quota[functions.col(label)], "test").otherwise("train")
+    return frame.select(id_column, subset.alias("subset"))
+
+
+def part_of(id_column: str, parts: int) -> Any:
+    """The Parquet part a row goes to: the first 32 bits of SHA-256 of its id, modulo ``parts``."""
+    from pyspark.sql import functions  # pylint: disable=import-outside-toplevel
+
+    digest = functions.sha2(functions.col(id_column).cast("string"), 256)
+    head = functions.conv(functions.substring(digest, 1, 8), 16, 10).cast("long")
+    return functions.pmod(head, functions.lit(parts))
+
+
+def write_parts(frame: Any, folder: Path, id_column: str, parts: int) -> int:
+    """Write ``frame`` as ``folder/part-NNNNN.parquet``, each part sorted by id and written by the
+    executor holding it; replace ``folder`` only once every part is written. Returns the rows."""
+    import pyarrow  # pylint: disable=import-outside-toplevel
+    import pyarrow.compute  # pylint: disable=import-outside-toplevel
+    import pyarrow.parquet  # pylint: disable=import-outside-toplevel
+
+    staging = folder.with_name(folder.name + ".writing")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    target = str(staging)
+
+    def write(table: pyarrow.Table) -> pyarrow.Table:
+        part = table.column("_part")[0].as_py()
+        table = table.drop_columns(["_part"])
+        table = table.take(pyarrow.compute.sort_indices(table, [(id_column, "ascending")]))
+        pyarrow.parquet.write_table(table, f"{target}/part-{part:05d}.parquet")
+        return pyarrow.table({"rows": [table.num_rows]})
+
+    written = (
+        frame.withColumn("_part", part_of(id_column, parts))
+        .groupBy("_part")
+        .applyInArrow(write, "rows long")
+        .collect()
+    )
+    shutil.rmtree(folder, ignore_errors=True)
+    staging.rename(folder)
+    return sum(row["rows"] for row in written)

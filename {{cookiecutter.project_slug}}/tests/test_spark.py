@@ -1,0 +1,81 @@
+"""The Spark engine keeps the pandas engine's promises: the same rows held out whatever the
+partitioning or row order, and output parts with the same bytes on every run.
+
+Skipped, saying why, where pyspark or Java is missing (`poetry install --with spark`).
+"""
+
+from __future__ import annotations
+
+import shutil
+
+import pandas as pd
+import pytest
+
+from {{ cookiecutter.package_name }} import spark as engine
+from {{ cookiecutter.package_name }}.config import load_params
+from {{ cookiecutter.package_name }}.errors import ParamsError
+from {{ cookiecutter.package_name }}.partition import split_rows
+from tests.runs import ROOT
+
+# pyspark leaves the local sockets it reads results from (driver <-> JVM) to the garbage collector.
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:Exception ignored in. <socket.socket:pytest.PytestUnraisableExceptionWarning"
+)
+pytest.importorskip("pyspark", reason="the Spark engine needs `poetry install --with spark`")
+if not shutil.which("java"):
+    pytest.skip("the Spark engine needs Java on PATH", allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def spark(tmp_path_factory):
+    """One local Spark session for the module, its scratch space in a temporary folder."""
+    params = load_params(ROOT / "params.yaml").spark.model_copy(update={"master": "local[2]"})
+    with engine.session(params, tmp_path_factory.mktemp("spark")) as opened:
+        yield opened
+
+
+def table(rows: int, seed: int) -> pd.DataFrame:
+    """Ids, a label of three unequal classes and a value, in a shuffled order."""
+    frame = pd.DataFrame(
+        {
+            "row_id": [f"r{number}" for number in range(rows)],
+            "label": [("a", "b", "b", "c", "c", "c")[number % 6] for number in range(rows)],
+            "value": [number / 7 for number in range(rows)],
+        }
+    )
+    return frame.sample(frac=1, random_state=seed).reset_index(drop=True)
+
+
+def test_spark_holds_out_the_rows_pandas_holds_out_whatever_the_partitioning(spark):
+    frame = table(503, seed=0)
+    expected = split_rows(frame["row_id"], frame["label"], 0.25, 42).set_axis(frame["row_id"])
+    for partitions, order in ((1, 1), (7, 2)):
+        shuffled = spark.createDataFrame(table(503, seed=order)).repartition(partitions)
+        got = engine.split_rows(shuffled, "row_id", "label", 0.25, 42).toPandas()
+        assert got.set_index("row_id")["subset"].reindex(expected.index).equals(expected)
+
+
+def test_output_parts_are_the_same_bytes_whatever_the_partitioning(spark, tmp_path):
+    written = {}
+    for partitions, order in ((1, 1), (5, 2)):
+        folder = tmp_path / f"run-{order}" / "table"
+        frame = spark.createDataFrame(table(1000, seed=order)).repartition(partitions)
+        assert engine.write_parts(frame, folder, "row_id", 4) == 1000
+        written[order] = {path.name: path.read_bytes() for path in sorted(folder.iterdir())}
+        assert not folder.with_name("table.writing").exists()
+    assert written[1] == written[2]
+    assert sorted(written[1]) == [f"part-{number:05d}.parquet" for number in range(4)]
+    back = pd.read_parquet(tmp_path / "run-1" / "table").sort_values("row_id", ignore_index=True)
+    assert back.equals(table(1000, seed=0).sort_values("row_id", ignore_index=True))
+
+
+def test_a_missing_pyspark_or_java_is_one_line_each(monkeypatch, tmp_path):
+    monkeypatch.setattr(engine.importlib.util, "find_spec", lambda name: None)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.delenv("JAVA_HOME", raising=False)
+    with pytest.raises(ParamsError) as error:
+        engine.require()
+    assert [line.split(":")[2].strip() for line in error.value.problems] == [
+        "spark needs pyspark",
+        "spark needs Java 17 or 21",
+    ]
