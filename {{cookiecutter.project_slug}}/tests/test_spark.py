@@ -15,6 +15,8 @@ from {{ cookiecutter.package_name }} import spark as engine
 from {{ cookiecutter.package_name }}.config import load_params
 from {{ cookiecutter.package_name }}.errors import ParamsError
 from {{ cookiecutter.package_name }}.partition import split_rows
+from {{ cookiecutter.package_name }}.stages import validate
+from tests import test_validate
 from tests.runs import ROOT
 
 # pyspark leaves the local sockets it reads results from (driver <-> JVM) to the garbage collector.
@@ -26,8 +28,8 @@ if not shutil.which("java"):
     pytest.skip("the Spark engine needs Java on PATH", allow_module_level=True)
 
 
-@pytest.fixture(scope="module")
-def spark(tmp_path_factory):
+@pytest.fixture(scope="module", name="spark")
+def local_session(tmp_path_factory):
     """One local Spark session for the module, its scratch space in a temporary folder."""
     params = load_params(ROOT / "params.yaml").spark.model_copy(update={"master": "local[2]"})
     with engine.session(params, tmp_path_factory.mktemp("spark")) as opened:
@@ -79,3 +81,40 @@ def test_a_missing_pyspark_or_java_is_one_line_each(monkeypatch, tmp_path):
         "spark needs pyspark",
         "spark needs Java 17 or 21",
     ]
+
+
+@pytest.mark.parametrize(
+    "corrupt",
+    [
+        None,
+        test_validate.above_the_range,
+        test_validate.repeated_ids,
+        test_validate.missing_columns,
+    ],
+    ids=lambda corrupt: corrupt.__name__ if corrupt else "as_shipped",
+)
+def test_a_gate_on_spark_fails_exactly_the_checks_it_fails_on_pandas(spark, corrupt):
+    frame = test_validate.FRAMES["features"]
+    if corrupt:
+        frame, _ = corrupt(frame)
+    frame = frame.infer_objects()
+    on_pandas = validate.check(frame, test_validate.expectations("features"))
+    on_spark = validate.check(spark.createDataFrame(frame), test_validate.expectations("features"))
+    verdicts = [
+        (outcome["expectation"], outcome["column"], outcome["success"]) for outcome in on_pandas
+    ]
+    assert verdicts == [
+        (outcome["expectation"], outcome["column"], outcome["success"]) for outcome in on_spark
+    ]
+    assert (corrupt is None) == all(success for _, _, success in verdicts)
+
+
+def test_a_gate_on_spark_writes_the_summary_pandas_writes_by_verdict_and_counts(spark, tmp_path):
+    frame = test_validate.FRAMES["raw"].infer_objects()
+    suite = test_validate.SUITES / "raw.json"
+    on_pandas = validate.gate("raw", frame, suite, tmp_path / "pandas")
+    on_spark = validate.gate("raw", spark.createDataFrame(frame), suite, tmp_path / "spark")
+    counts = ("success", "rows", "columns", "expectations", "passed", "failed")
+    assert {key: on_spark[key] for key in counts} == {key: on_pandas[key] for key in counts}
+    report = (tmp_path / "spark" / "raw.html").read_text(encoding="utf-8")
+    assert f"{len(frame)} rows" in report or f"{len(frame):,} rows" in report

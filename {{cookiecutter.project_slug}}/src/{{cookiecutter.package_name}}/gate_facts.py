@@ -10,7 +10,7 @@ order of hashing or the machine.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import pandas as pd
@@ -24,6 +24,11 @@ Facts = dict[str, Any]
 def _order(value: Any) -> tuple[int, Any, str]:
     """Sort key for mixed values: numbers by value first, then everything else by its text."""
     return (0, value, "") if is_number(value) else (1, 0, str(value))
+
+
+def sort_values(values: Iterable[Any]) -> list[Any]:
+    """Distinct values in the report's order: numbers by value, then the rest by their text."""
+    return sorted(values, key=_order)
 
 
 def _numbers(series: pd.Series) -> pd.Series:
@@ -50,7 +55,7 @@ def facts(frame: pd.DataFrame) -> Facts:
             "min": scalar(numbers.min()) if len(numbers) else None,
             "max": scalar(numbers.max()) if len(numbers) else None,
             "distinct": distinct,
-            "values": sorted((scalar(value) for value in values), key=_order),
+            "values": sort_values(scalar(value) for value in values),
         }
     return {"rows": len(frame), "columns": [str(name) for name in frame.columns], "by": columns}
 

@@ -22,6 +22,7 @@ from typing import Any
 
 import pandas as pd
 
+from .. import spark
 from ..artifacts import atomic_path, read_table, write_json
 from ..config import Params, Paths
 from ..errors import DataError, SuiteError
@@ -88,7 +89,7 @@ def _plain(value: Any) -> Any:
     return value if isinstance(value, (str, int, float, bool, type(None))) else str(value)
 
 
-def _observed(result: Any, column: str | None, frame: pd.DataFrame) -> Any:
+def _observed(result: Any, column: str | None, frame: Any) -> Any:
     """What the data showed, in the shape that fits the expectation."""
     if column is not None and column not in frame.columns:
         return "column is missing"
@@ -116,17 +117,51 @@ def _key(configuration: Any) -> str:
     return json.dumps(content, sort_keys=True, default=str)
 
 
-def check(frame: pd.DataFrame, expectations: list[Any]) -> list[dict[str, Any]]:
-    """Validate ``frame``; one outcome per expectation, in suite order."""
+# Suites name column types as pandas does; on Spark the same check asks for Spark's name.
+SPARK_TYPES = {
+    "int64": "LongType",
+    "int32": "IntegerType",
+    "float64": "DoubleType",
+    "float32": "FloatType",
+    "bool": "BooleanType",
+    "object": "StringType",
+    "str": "StringType",
+}
+
+
+def for_spark(expectations: list[Any]) -> list[Any]:
+    """The same expectations with every pandas type name of a type check given in Spark's."""
     gx = _great_expectations()
-    # GX 1.x does not know pandas' ``str`` dtype; as ``object`` each value is checked as a str.
-    text = [name for name in frame.columns if pd.api.types.is_string_dtype(frame[name])]
-    frame = frame.astype({name: object for name in text})
+    configuration = gx.expectations.expectation_configuration.ExpectationConfiguration
+    translated = []
+    for expectation in expectations:
+        spec = expectation.configuration.to_json_dict()
+        kwargs = spec["kwargs"]
+        if "type_" in kwargs:
+            kwargs["type_"] = SPARK_TYPES.get(kwargs["type_"], kwargs["type_"])
+        if "type_list" in kwargs:
+            kwargs["type_list"] = [SPARK_TYPES.get(name, name) for name in kwargs["type_list"]]
+        spec.pop("id", None)
+        translated.append(configuration(**spec).to_domain_obj())
+    return translated
+
+
+def check(frame: Any, expectations: list[Any]) -> list[dict[str, Any]]:
+    """Validate ``frame`` (a pandas or a Spark DataFrame); one outcome per expectation, in suite
+    order."""
+    gx = _great_expectations()
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = {"globally": False}
+    if isinstance(frame, pd.DataFrame):
+        # GX 1.x does not know pandas' ``str`` dtype; as ``object`` each value is checked as a str.
+        text = [name for name in frame.columns if pd.api.types.is_string_dtype(frame[name])]
+        frame = frame.astype({name: object for name in text})
+        source = context.data_sources.add_pandas("pipeline")
+    else:
+        expectations = for_spark(expectations)
+        source = context.data_sources.add_spark("pipeline")
     batch = (
-        context.data_sources.add_pandas("pipeline")
-        .add_dataframe_asset("table")
+        source.add_dataframe_asset("table")
         .add_batch_definition_whole_dataframe("whole")
         .get_batch(batch_parameters={"dataframe": frame})
     )
@@ -153,7 +188,7 @@ def check(frame: pd.DataFrame, expectations: list[Any]) -> list[dict[str, Any]]:
     return outcomes
 
 
-def summarize(dataset: str, frame: pd.DataFrame, outcomes: list[dict[str, Any]]) -> dict[str, Any]:
+def summarize(dataset: str, frame: Any, outcomes: list[dict[str, Any]]) -> dict[str, Any]:
     """The gate's deterministic summary: counts and every failed expectation."""
     failures = [outcome for outcome in outcomes if not outcome["success"]]
     failed = {
@@ -163,7 +198,7 @@ def summarize(dataset: str, frame: pd.DataFrame, outcomes: list[dict[str, Any]])
     return {
         "dataset": dataset,
         "success": failed["critical"] == 0,
-        "rows": len(frame),
+        "rows": len(frame) if isinstance(frame, pd.DataFrame) else frame.count(),
         "columns": len(frame.columns),
         "expectations": len(outcomes),
         "passed": len(outcomes) - len(failures),
@@ -180,14 +215,15 @@ def describe(dataset: str, failure: dict[str, Any]) -> str:
     return f"{dataset}: {failure['expectation']}{where}: observed {observed}; expected {expected}"
 
 
-def gate(dataset: str, frame: pd.DataFrame, suite_path: Path, report_dir: Path) -> dict[str, Any]:
+def gate(dataset: str, frame: Any, suite_path: Path, report_dir: Path) -> dict[str, Any]:
     """Validate, write the summary and report, print warnings; raise if a critical check failed."""
     name, expectations = load_suite(suite_path)
     outcomes = check(frame, expectations)
     summary = summarize(dataset, frame, outcomes)
     summary["suite"] = name
     write_json(summary, report_dir / f"{dataset}.json")
-    page = render_html(summary, outcomes, facts(frame))
+    seen = facts(frame) if isinstance(frame, pd.DataFrame) else spark.facts(frame)
+    page = render_html(summary, outcomes, seen)
     with atomic_path(report_dir / f"{dataset}.html") as temporary:
         temporary.write_text(page, encoding="utf-8", newline="\n")
     for failure in summary["failures"]:
