@@ -11,6 +11,9 @@
     python3 tasks.py refresh   regenerate the project's params.schema.json and reference scores,
                                and the reference run (tests/reference-run/)
     python3 tasks.py bench     print timing figures (see docs/benchmarks.md)
+    python3 tasks.py bench-engines
+                               the data stages on pandas and on Spark, time and peak memory by
+                               row count (see docs/benchmarks.md)
     python3 tasks.py faults    apply each fault patch (tests/faults.py) to a baked project and
                                print whether the generated tests catch it
     python3 tasks.py workflows bake a project (key=value answers), or take one (--project DIR),
@@ -363,6 +366,9 @@ def main() -> None:
     )
     tasks.add_parser("bench", help="print benchmark figures").set_defaults(
         func=script("benchmarks/bench.py"), passthrough=True
+    )
+    tasks.add_parser("bench-engines", help="print pandas and Spark figures").set_defaults(
+        func=script("benchmarks/engines.py"), passthrough=True
     )
     tasks.add_parser("workflows", help="run a baked project's workflow steps here").set_defaults(
         func=script("tools/run_workflows.py"), passthrough=True

@@ -36,6 +36,7 @@ DEFAULT_ANSWERS = {
 # instead of one long module starting last while the other worker idles. The rest follow.
 HEAVIEST_FIRST = [
     "test_workflows.py",
+    "test_spark_engine.py",
     "test_quickstart.py",
     "test_own_data.py",
     "test_faults.py",

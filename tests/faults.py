@@ -289,8 +289,8 @@ FAULTS = [
         "split-runs-without-the-gate",
         "A failed features gate stops dvc repro before the split (it depends on the summary).",
         "dvc.yaml",
-        "      - data/features/features.csv\n      - reports/validation/features.json\n",
-        "      - data/features/features.csv\n",
+        "      - data/features/features.${tables}\n      - reports/validation/features.json\n",
+        "      - data/features/features.${tables}\n",
         "tests/test_layout.py::test_each_gate_checks_its_table_and_guards_the_next_stage",
     ),
     Fault(
@@ -404,6 +404,44 @@ FAULTS = [
         "        files.append(File.generated(config, path, content=(root / path).read_bytes()))",
         "        continue",
         "tests/test_docs.py::test_after_a_run_the_reports_page_links_every_report_and_plot",
+    ),
+]
+
+# Breaks of the Spark engine's promises. Its tests need pyspark, which only the Spark test module's
+# environment holds (`poetry install --with spark`), so that module runs these, not test_faults.
+SPARK_FAULTS = [
+    Fault(
+        "spark-parts-unsorted",
+        "Each Parquet part holds its rows sorted by id, so parts are the same bytes on every run.",
+        f"{SRC}/spark.py",
+        'table = table.sort_by([(id_column, "ascending")])',
+        "table = table  # in the order the rows arrived",
+        "tests/test_spark.py::test_output_parts_are_the_same_bytes_whatever_the_partitioning",
+    ),
+    Fault(
+        "spark-split-by-id",
+        "Spark ranks the rows of a class by the seeded id hash, as pandas does.",
+        f"{SRC}/spark.py",
+        "Window.partitionBy(label).orderBy(rank_key(seed, id_column))",
+        "Window.partitionBy(label).orderBy(id_column)",
+        "tests/test_spark.py::"
+        "test_spark_holds_out_the_rows_pandas_holds_out_whatever_the_partitioning",
+    ),
+    Fault(
+        "spark-ids-miss-gaps",
+        "Ids derived on Spark hash values as pandas reads them (integers with gaps as floats).",
+        f"{SRC}/stages/ingest.py",
+        'floats = {name: "float64" for name, count in counts.items() if count}',
+        "floats = {}",
+        "tests/test_spark.py::test_ingest_on_spark_reads_a_csv_with_the_types_and_ids_pandas_gives",
+    ),
+    Fault(
+        "spark-types-untranslated",
+        "On Spark, the suites' type checks are asked with Spark's names for the same types.",
+        f"{SRC}/stages/validate.py",
+        '        kwargs["type_"] = SPARK_TYPES.get(kwargs["type_"], kwargs["type_"])',
+        "        pass",
+        "tests/test_spark.py::test_a_gate_on_spark_fails_exactly_the_checks_it_fails_on_pandas",
     ),
 ]
 

@@ -179,8 +179,11 @@ def named_paths(text: str) -> set[str]:
 
 
 def declared_outputs(project: Path) -> set[str]:
-    """Every output, metric and plot path of the project's dvc.yaml (stages without ``foreach``)."""
-    pipeline = yaml.safe_load((project / "dvc.yaml").read_text(encoding="utf-8"))
+    """Every output, metric and plot path of the project's dvc.yaml (stages without ``foreach``),
+    tables named as the project's params.yaml names them."""
+    tables = yaml.safe_load((project / "params.yaml").read_text(encoding="utf-8"))["tables"]
+    text = (project / "dvc.yaml").read_text(encoding="utf-8").replace("${tables}", tables)
+    pipeline = yaml.safe_load(text)
     entries = [out for stage in pipeline["stages"].values() for out in stage.get("outs", [])]
     entries += pipeline.get("metrics", []) + pipeline.get("plots", [])
     return {entry if isinstance(entry, str) else next(iter(entry)) for entry in entries}

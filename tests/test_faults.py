@@ -18,11 +18,13 @@ import pytest
 from tests import faults
 
 IDS = [fault.name for fault in faults.FAULTS]
+# Every fault, those of the Spark engine among them (run by tests/test_spark_engine.py).
+EVERY = [*faults.FAULTS, *faults.SPARK_FAULTS]
 
 
 def fingerprint(project: Path) -> dict[str, str]:
     """SHA-256 of every file a fault may patch."""
-    files = {faults.resolved(fault, faults.package_of(project))[0] for fault in faults.FAULTS}
+    files = {faults.resolved(fault, faults.package_of(project))[0] for fault in EVERY}
     return {name: hashlib.sha256((project / name).read_bytes()).hexdigest() for name in files}
 
 
@@ -33,14 +35,14 @@ def fixture_project(bake) -> Path:
 
 
 def test_fault_names_are_unique_slugs_and_each_names_what_it_breaks():
-    assert len(set(IDS)) == len(IDS) >= 15
-    for fault in faults.FAULTS:
+    assert len({fault.name for fault in EVERY}) == len(EVERY) >= 15
+    for fault in EVERY:
         assert fault.name.replace("-", "").isalnum() and fault.name.islower(), fault.name
         assert fault.breaks.endswith(".") and fault.module.startswith("tests/test_"), fault.name
         assert fault.function.startswith("test_"), fault.name
 
 
-@pytest.mark.parametrize("fault", faults.FAULTS, ids=IDS)
+@pytest.mark.parametrize("fault", EVERY, ids=[fault.name for fault in EVERY])
 def test_each_fault_applies_cleanly_to_a_fresh_bake(fault, project):
     before = fingerprint(project)
     # The test named to catch it exists (a renamed test would send the fault to the whole suite).
@@ -77,5 +79,7 @@ def test_the_generated_suite_catches_every_fault(bake, locked_env):
 def test_the_benchmarks_page_lists_every_fault_and_the_count():
     page = (Path(__file__).parents[1] / "docs" / "benchmarks.md").read_text(encoding="utf-8")
     listed = re.findall(r"^\| `([a-z0-9-]+)` \|", page, re.MULTILINE)
-    assert listed == IDS
+    assert listed == [fault.name for fault in EVERY]
     assert f"**{len(IDS)} of {len(IDS)} caught**" in page
+    spark = len(faults.SPARK_FAULTS)
+    assert f"**{spark} of {spark} Spark faults caught**" in page

@@ -65,7 +65,7 @@ EXPECTED_FILES = """
 .github/dependabot.yml .github/workflows/ci.yml .github/workflows/reproduce.yml .gitignore
 .github/workflows/docs.yml conftest.py mkdocs.yml docs/index.md docs/getting-started.md
 docs/pipeline.md docs/model-selection.md docs/notebooks.md docs/reproducibility.md
-docs/methodology.md docs/reference.md docs/hooks.py tests/test_docs.py
+docs/methodology.md docs/reference.md docs/spark.md docs/hooks.py tests/test_docs.py
 .pre-commit-config.yaml Dockerfile LICENSE Makefile README.md data/external/README.md
 docs/data-contracts.md dvc.yaml expectations/features.json expectations/raw.json
 model_card.yaml noxfile.py params.schema.json params.yaml poetry.lock poetry.toml pyproject.toml
@@ -77,6 +77,7 @@ src/{package}/errors.py src/{package}/figures.py src/{package}/gate_report.py
 src/{package}/gate_facts.py src/{package}/gate_text.py docs/reports.md
 src/{package}/model_files.py src/{package}/partition.py src/{package}/pr_report.py
 src/{package}/remote.py src/{package}/scoring.py src/{package}/search.py src/{package}/seeding.py
+src/{package}/spark.py tests/test_spark.py
 src/{package}/stages/__init__.py src/{package}/stages/card.py src/{package}/stages/tune.py
 src/{package}/stages/evaluate.py src/{package}/stages/featurize.py src/{package}/stages/ingest.py
 src/{package}/stages/manifest.py src/{package}/stages/split.py src/{package}/stages/train.py

@@ -59,12 +59,14 @@ def as_params(entries: list[Any] | None) -> list[str]:
 
 
 def substitute(value: Any, variables: dict[str, str]) -> Any:
-    """``value`` with ``${key}`` and ``${item}`` replaced; any other template is an error, since
-    this page would otherwise show a path DVC never sees."""
+    """``value`` with ``${key}``, ``${item}`` and top-level params (``${tables}``) replaced; any
+    other template is an error, since this page would otherwise show a path DVC never sees."""
 
     def replace(match: re.Match) -> str:
         if match.group(1) not in variables:
-            raise ValueError(f"dvc.yaml: {match.group()} is not a foreach key or item")
+            raise ValueError(
+                f"dvc.yaml: {match.group()} is not a foreach key or item, nor a top-level param"
+            )
         return variables[match.group(1)]
 
     if isinstance(value, str):
@@ -78,28 +80,39 @@ def substitute(value: Any, variables: dict[str, str]) -> Any:
     return value
 
 
-def expand(raw_stages: dict[str, Any]) -> dict[str, dict[str, Any]]:
+def expand(raw_stages: dict[str, Any], params: dict[str, str]) -> dict[str, dict[str, Any]]:
     """Every stage DVC runs, in file order: a ``foreach`` group becomes ``group@key`` stages."""
     stages: dict[str, dict[str, Any]] = {}
     for name, stage in raw_stages.items():
         if "matrix" in stage:
             raise ValueError(f"dvc.yaml: stage {name}: matrix stages are not drawn on this page")
         if "foreach" not in stage:
-            stages[name] = stage
+            stages[name] = substitute(stage, params)
             continue
         items = stage["foreach"]
         pairs = items.items() if isinstance(items, dict) else ((item, item) for item in items)
         for key, item in pairs:
             if not isinstance(item, str | int | float):
                 raise ValueError(f"dvc.yaml: stage {name}: only plain foreach values are drawn")
-            variables = {"key": str(key), "item": str(item)}
+            variables = {**params, "key": str(key), "item": substitute(str(item), params)}
             stages[f"{name}@{key}"] = substitute(stage["do"], variables)
     return stages
 
 
-def read_stages(text: str) -> dict[str, dict[str, Any]]:
-    """The expanded stages of a ``dvc.yaml`` text."""
-    return expand(yaml.safe_load(text)["stages"])
+def read_stages(text: str, params: dict[str, str]) -> dict[str, dict[str, Any]]:
+    """The expanded stages of a ``dvc.yaml`` text, with ``params`` (see :func:`top_level`)."""
+    return expand(yaml.safe_load(text)["stages"], params)
+
+
+def top_level(root: Path) -> dict[str, str]:
+    """The top-level scalar values of ``params.yaml``: what DVC fills in for ``${name}``."""
+    params = yaml.safe_load((root / "params.yaml").read_text(encoding="utf-8"))
+    return {key: str(value) for key, value in params.items() if isinstance(value, str | int)}
+
+
+def project_stages(root: Path) -> dict[str, dict[str, Any]]:
+    """The expanded stages of the project's ``dvc.yaml``."""
+    return read_stages((root / "dvc.yaml").read_text(encoding="utf-8"), top_level(root))
 
 
 def inside(path: str, output: str) -> bool:
@@ -278,7 +291,7 @@ def report_files(root: Path) -> tuple[list[str], list[str]]:
     """Project-relative paths of the reports a run writes: every HTML output of ``dvc.yaml`` and
     the SVG plots in ``Paths.figures``; those present, then those not written yet (the plots'
     folder stands for its files until a run writes them)."""
-    stages = read_stages((root / "dvc.yaml").read_text(encoding="utf-8"))
+    stages = project_stages(root)
     wanted = [p for s in stages.values() for p in as_paths(s.get("outs")) if p.endswith(".html")]
     folder = Paths(Path()).figures.as_posix()
     plots = sorted(path.relative_to(root).as_posix() for path in (root / folder).glob("*.svg"))
@@ -308,8 +321,7 @@ def on_files(files: Any, config: Any) -> Any:
     from mkdocs.structure.files import File  # pylint: disable=import-outside-toplevel
 
     root = project_root(config)
-    text = (root / "dvc.yaml").read_text(encoding="utf-8")
-    files.append(File.generated(config, DAG_FILE, content=dag_svg(read_stages(text))))
+    files.append(File.generated(config, DAG_FILE, content=dag_svg(project_stages(root))))
     for path in report_files(root)[0]:
         files.append(File.generated(config, path, content=(root / path).read_bytes()))
     return files
@@ -320,7 +332,7 @@ def on_page_markdown(markdown: str, config: Any, **_: Any) -> str:
     README's sections in place of their markers."""
     root = project_root(config)
     if MARKER in markdown:
-        stages = read_stages((root / "dvc.yaml").read_text(encoding="utf-8"))
+        stages = project_stages(root)
         markdown = markdown.replace(MARKER, stages_markdown(stages, root))
     if REPORTS_MARKER in markdown:
         markdown = markdown.replace(REPORTS_MARKER, reports_markdown(*report_files(root)))

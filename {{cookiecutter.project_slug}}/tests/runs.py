@@ -73,8 +73,10 @@ def copy_pipeline(destination: Path) -> Path:
 
 def pipeline_stages(project: Path) -> dict[str, dict]:
     """The stages of ``dvc.yaml``, ``foreach`` stages expanded and named as DVC names them
-    (``validate@raw``)."""
-    stages = yaml.safe_load((project / "dvc.yaml").read_text(encoding="utf-8"))["stages"]
+    (``validate@raw``), with ``${tables}`` from ``params.yaml``."""
+    text = (project / "dvc.yaml").read_text(encoding="utf-8")
+    tables = yaml.safe_load((project / "params.yaml").read_text(encoding="utf-8"))["tables"]
+    stages = yaml.safe_load(text.replace("${tables}", tables))["stages"]
     expanded = {}
     for name, stage in stages.items():
         for key, item in stage.get("foreach", {}).items():

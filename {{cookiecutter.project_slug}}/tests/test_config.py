@@ -19,9 +19,10 @@ SHIPPED = yaml.safe_load((ROOT / "params.yaml").read_text(encoding="utf-8"))
 GRID = math.prod(map(len, SHIPPED["tune"]["hist_gradient_boosting"]["grid"].values()))
 
 
-def broken(path: str, value: object) -> dict:
-    """The shipped params with the dotted ``path`` set to ``value`` (``...`` deletes it)."""
-    raw = copy.deepcopy(SHIPPED)
+def broken(path: str, value: object, raw: dict | None = None) -> dict:
+    """The shipped params (or ``raw``) with the dotted ``path`` set to ``value`` (``...`` deletes
+    it)."""
+    raw = copy.deepcopy(SHIPPED if raw is None else raw)
     *parents, leaf = path.split(".")
     section = raw
     for key in parents:
@@ -113,6 +114,46 @@ def test_every_bad_search_space_entry_is_reported():
         "tune.logistic_regression.grid.C.1",
         "tune.random_forest.grid.max_depth",
     ]
+
+
+def with_values(**dotted: object) -> dict:
+    """The shipped params with several keys set (``data__source`` for ``data.source``)."""
+    raw = SHIPPED
+    for path, value in dotted.items():
+        raw = broken(path.replace("__", "."), value, raw)
+    return raw
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        (
+            {"engine": "spark"},
+            "tables: Value error, engine spark writes parquet: set tables: parquet",
+        ),
+        ({"tables": "parquet"}, "tables: Value error, engine pandas writes csv: set tables: csv"),
+        (
+            {"data__source": "synthetic", "data__n_rows": 10_000_001},
+            "data: Value error, engine pandas draws at most 10,000,000 synthetic rows",
+        ),
+        (
+            {"data__source": "file", "data__file": "rows.parquet"},
+            "data: Value error, engine pandas reads CSV files (file rows.parquet)",
+        ),
+    ],
+)
+def test_what_only_spark_serves_is_one_line_naming_the_engine(values, expected):
+    with pytest.raises(ParamsError) as caught:
+        parse_params(with_values(**values))
+    assert len(caught.value.problems) == 1
+    assert caught.value.problems[0].startswith(f"params.yaml: {expected}")
+
+
+def test_spark_serves_parquet_files_and_a_billion_synthetic_rows():
+    spark = {"engine": "spark", "tables": "parquet"}
+    assert parse_params(with_values(**spark, data__file="rows.parquet")).data.file == "rows.parquet"
+    rows = parse_params(with_values(**spark, data__source="synthetic", data__n_rows=10**9))
+    assert rows.data.n_rows == 10**9
 
 
 def test_unreadable_params_file_is_one_line(tmp_path):

@@ -35,7 +35,7 @@ LOADING = {
 OUTSIDE = re.compile(r"^\s*(https?:)?//", re.IGNORECASE)
 SHELL_MARKER = re.compile(r"^<!-- shell, not run by this project's tests: \S.* -->$")
 # What the site is built from, for builds in a copy of the project.
-SITE_SOURCES = ("mkdocs.yml", "docs", "README.md", "dvc.yaml", "src")
+SITE_SOURCES = ("mkdocs.yml", "docs", "README.md", "dvc.yaml", "params.yaml", "src")
 
 
 def load_hooks():
@@ -148,7 +148,7 @@ def stage_headings(html: str) -> list[str]:
 
 def test_the_pipeline_page_lists_exactly_the_stages_of_dvc_yaml(site):
     hooks = load_hooks()
-    stages = list(hooks.read_stages((ROOT / "dvc.yaml").read_text(encoding="utf-8")))
+    stages = list(hooks.project_stages(ROOT))
     assert "validate@raw" in stages and "validate@features" in stages
     page = (site / "pipeline.html").read_text(encoding="utf-8")
     assert stage_headings(page) == stages
@@ -169,7 +169,8 @@ def test_the_generator_follows_a_changed_dvc_yaml(tmp_path):
         "outs": [{"reports/explain.json": {"cache": False}}],
     }
     pipeline["stages"]["validate"]["foreach"]["extra"] = "data/extra.csv"
-    stages = hooks.read_stages(yaml.safe_dump(pipeline, sort_keys=False))
+    params = hooks.top_level(ROOT)
+    stages = hooks.read_stages(yaml.safe_dump(pipeline, sort_keys=False), params)
     assert "card" not in stages and "validate@extra" in stages
     assert stages["validate@extra"]["cmd"].endswith("validate extra")
     text = hooks.stages_markdown(stages, tmp_path)
@@ -184,7 +185,7 @@ def test_the_generator_follows_a_changed_dvc_yaml(tmp_path):
     assert drawing == hooks.dag_svg(stages)  # stable bytes: the site changes only with dvc.yaml
     pipeline["stages"]["validate"]["do"]["cmd"] = "python -m example validate ${unknown}"
     with pytest.raises(ValueError, match="not a foreach key or item"):
-        hooks.read_stages(yaml.safe_dump(pipeline))
+        hooks.read_stages(yaml.safe_dump(pipeline), params)
 
 
 def test_a_missing_readme_section_fails_the_build_instead_of_an_empty_page():
@@ -201,7 +202,7 @@ def test_a_missing_readme_section_fails_the_build_instead_of_an_empty_page():
 
 def test_the_readme_stage_table_names_the_stages_of_dvc_yaml():
     hooks = load_hooks()
-    stages = list(hooks.read_stages((ROOT / "dvc.yaml").read_text(encoding="utf-8")))
+    stages = list(hooks.project_stages(ROOT))
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     table = readme[readme.index("| Stage | Module |") :].split("\n\n")[0]
     assert sorted(re.findall(r"^\| `([^`]+)` \|", table, re.MULTILINE)) == sorted(stages)
@@ -216,7 +217,7 @@ def test_every_shell_block_says_why_the_tests_do_not_run_it():
             if re.fullmatch(r"```(bash|sh|shell|console)", line):
                 blocks += 1
                 assert number and SHELL_MARKER.match(lines[number - 1]), f"{page.name}:{number + 1}"
-    assert blocks >= 8  # ten in the README when a remote is set, eleven without
+    assert blocks >= 8  # eleven in the README when a remote is set, twelve without
 
 
 def report_links(page: str) -> list[str]:

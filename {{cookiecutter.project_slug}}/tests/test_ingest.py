@@ -133,3 +133,22 @@ def test_unusable_labels_and_ids_are_one_line_each(data, frame, update, message)
     with pytest.raises(DataError) as caught:
         ingest.with_ids(frame, data.model_copy(update=update), "f.csv")
     assert len(caught.value.problems) == 1 and message in caught.value.problems[0]
+
+
+@pytest.mark.parametrize("rows", [10, 999_999, 1_000_000, 1_000_001, 2_500_000, 10**9])
+def test_spark_draws_up_to_one_block_as_pandas_does_and_beyond_in_near_equal_blocks(rows):
+    plan = ingest.blocks(rows)
+    assert sum(size for _, size in plan) == rows
+    if rows <= ingest.BLOCK_ROWS:
+        assert plan == [(None, rows)]
+    else:
+        assert [block for block, _ in plan] == list(range(len(plan)))
+        sizes = {size for _, size in plan}
+        assert max(sizes) <= ingest.BLOCK_ROWS and max(sizes) - min(sizes) <= 1
+
+
+def test_each_synthetic_block_is_its_own_seeded_stream():
+    first = ingest.synthetic(50, 7, block=0)
+    assert first.equals(ingest.synthetic(50, 7, block=0))
+    assert not first.equals(ingest.synthetic(50, 7, block=1))
+    assert not first.equals(ingest.synthetic(50, 7))

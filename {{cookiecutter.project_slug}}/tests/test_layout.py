@@ -107,14 +107,23 @@ def test_stage_declares_exactly_the_code_it_imports(stage):
 def params_read_by(module: str, every_key: set[str]) -> set[str]:
     """Top-level params keys a module reads (``params.<key>``; ``params.model_dump`` reads all).
     ``dvc.yaml`` may declare a section's keys one by one (``data.label``); they count as the
-    section here."""
+    section here. Settings that only open a Spark session (``spark.session(params.spark, ...)``:
+    master, memory, shuffle partitions) decide where the work runs, not what it writes, so they
+    do not count, like the thread and process counts."""
     tree = ast.parse((SOURCE / "stages" / f"{module}.py").read_text(encoding="utf-8"))
+    session_settings = {
+        id(argument)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and ast.unparse(node.func) == "spark.session"
+        for argument in node.args
+    }
     read = {
         node.attr
         for node in ast.walk(tree)
         if isinstance(node, ast.Attribute)
         and isinstance(node.value, ast.Name)
         and node.value.id == "params"
+        and id(node) not in session_settings
     }
     return every_key if "model_dump" in read else read
 

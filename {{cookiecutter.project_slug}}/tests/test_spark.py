@@ -1,5 +1,6 @@
-"""The Spark engine keeps the pandas engine's promises: the same rows held out whatever the
-partitioning or row order, and output parts with the same bytes on every run.
+"""The Spark engine keeps the pandas engine's promises: the same raw rows and ids, the same features
+to the last bit, the same rows held out whatever the partitioning or row order, the same gate
+verdicts, and output parts with the same bytes on every run.
 
 Skipped, saying why, where pyspark or Java is missing (`poetry install --with spark`).
 """
@@ -13,9 +14,9 @@ import pytest
 
 from {{ cookiecutter.package_name }} import spark as engine
 from {{ cookiecutter.package_name }}.config import load_params
-from {{ cookiecutter.package_name }}.errors import ParamsError
+from {{ cookiecutter.package_name }}.errors import DataError, ParamsError
 from {{ cookiecutter.package_name }}.partition import split_rows
-from {{ cookiecutter.package_name }}.stages import validate
+from {{ cookiecutter.package_name }}.stages import featurize, ingest, validate
 from tests import test_validate
 from tests.runs import ROOT
 
@@ -53,7 +54,7 @@ def test_spark_holds_out_the_rows_pandas_holds_out_whatever_the_partitioning(spa
     expected = split_rows(frame["row_id"], frame["label"], 0.25, 42).set_axis(frame["row_id"])
     for partitions, order in ((1, 1), (7, 2)):
         shuffled = spark.createDataFrame(table(503, seed=order)).repartition(partitions)
-        got = engine.split_rows(shuffled, "row_id", "label", 0.25, 42).toPandas()
+        got = engine.split_rows(shuffled, "row_id", "label", 0.25, 42).toArrow().to_pandas()
         assert got.set_index("row_id")["subset"].reindex(expected.index).equals(expected)
 
 
@@ -118,3 +119,94 @@ def test_a_gate_on_spark_writes_the_summary_pandas_writes_by_verdict_and_counts(
     assert {key: on_spark[key] for key in counts} == {key: on_pandas[key] for key in counts}
     report = (tmp_path / "spark" / "raw.html").read_text(encoding="utf-8")
     assert f"{len(frame)} rows" in report or f"{len(frame):,} rows" in report
+
+
+def in_id_order(frame: pd.DataFrame, id_column: str = "row_id") -> pd.DataFrame:
+    """Rows sorted by id, as plain pandas columns, for comparing tables from either engine."""
+    return frame.sort_values(id_column, ignore_index=True).infer_objects()
+
+
+@pytest.mark.parametrize("block_rows", [ingest.BLOCK_ROWS, 120])
+def test_ingest_on_spark_draws_the_synthetic_rows_and_ids_pandas_draws(
+    spark, block_rows, params, monkeypatch
+):
+    monkeypatch.setattr(ingest, "BLOCK_ROWS", block_rows)
+    settings = params.model_copy(
+        update={"data": params.data.model_copy(update={"source": "synthetic", "n_rows": 300})}
+    )
+    got = ingest.on_spark(spark, settings, ROOT / "data" / "external").toArrow().to_pandas()
+    expected = pd.concat(
+        [
+            ingest.with_ids(ingest.synthetic(rows, settings.seed, block), settings.data, "s")
+            for block, rows in ingest.blocks(300)
+        ],
+        ignore_index=True,
+    )
+    assert len(ingest.blocks(300)) == (1 if block_rows > 300 else 3)
+    assert in_id_order(got).equals(in_id_order(expected))
+
+
+USER_CSV = """kind,size,count,when,target
+a,1.50,3,2024-01-02,yes
+b,,4,2024-01-03,no
+a,1.50,3,2024-01-02,yes
+c,2.25,,2024-01-04,no
+"""
+
+
+def test_ingest_on_spark_reads_a_csv_with_the_types_and_ids_pandas_gives(spark, params, tmp_path):
+    (tmp_path / "rows.csv").write_text(USER_CSV, encoding="utf-8")
+    data = params.data.model_copy(
+        update={"source": "file", "file": "rows.csv", "label": "target", "id": None}
+    )
+    settings = params.model_copy(update={"data": data})
+    got = ingest.on_spark(spark, settings, tmp_path).toArrow().to_pandas()
+    expected = ingest.with_ids(ingest.read_user_csv(tmp_path / "rows.csv", data), data, "f")
+    assert got["row_id"].str.endswith("-2").sum() == 1
+    assert list(got.columns) == list(expected.columns)
+    pd.testing.assert_frame_equal(in_id_order(got), in_id_order(expected), check_dtype=False)
+    assert dict(got.dtypes.astype(str))["size"] == "float64"
+
+
+# Files both engines must refuse: (the CSV, data.id, what the one error line says).
+REFUSED = [
+    ("k,target\n1,x\n2,x\n", "k", "has only 'x'; classification needs"),
+    ("k,target\n007,x\n007,y\n", "k", "repeats 1 ids, e.g. '007'"),
+    ("k,target\n1,x\n,y\n", "k", "id column 'k' has 1 empty cells"),
+    ("row_id,target\n1,x\n2,y\n", None, "has a 'row_id' column"),
+]
+
+
+def test_ingest_on_spark_refuses_the_files_pandas_refuses_with_the_same_line(
+    spark, params, tmp_path
+):
+    path = tmp_path / "rows.csv"
+    for text, id_column, message in REFUSED:
+        path.write_text(text, encoding="utf-8")
+        data = params.data.model_copy(
+            update={"source": "file", "file": path.name, "label": "target", "id": id_column}
+        )
+        with pytest.raises(DataError) as on_spark:
+            ingest.on_spark(spark, params.model_copy(update={"data": data}), tmp_path)
+        with pytest.raises(DataError) as on_pandas:
+            ingest.with_ids(ingest.read_user_csv(path, data), data, path.as_posix())
+        assert on_spark.value.problems == on_pandas.value.problems, text
+        assert message in on_spark.value.problems[0]
+
+
+def test_featurize_on_spark_gives_pandas_bits_and_refuses_what_pandas_refuses(spark, params):
+    raw = test_validate.FRAMES["raw"].infer_objects()
+    on_pandas = featurize.featurize(raw, params.featurize, params.data)
+    frame = spark.createDataFrame(raw).repartition(3)
+    on_spark = featurize.on_spark(frame, params.featurize, params.data).toArrow().to_pandas()
+    assert list(on_spark.columns) == list(on_pandas.columns)
+    assert in_id_order(on_spark).equals(in_id_order(on_pandas))
+    wrong = params.featurize.model_copy(update={"log1p": ["no_such_column", raw.columns[1]]})
+    negative = spark.createDataFrame(raw.assign(**{raw.columns[1]: -raw[raw.columns[1]]}))
+    with pytest.raises(DataError) as caught:
+        featurize.on_spark(negative, wrong, params.data)
+    with pytest.raises(DataError) as expected:
+        featurize.featurize(
+            raw.assign(**{raw.columns[1]: -raw[raw.columns[1]]}), wrong, params.data
+        )
+    assert caught.value.problems == expected.value.problems and len(expected.value.problems) == 2

@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 import pyarrow
 import pyarrow.csv
+import pyarrow.parquet
 
 from .config import DataParams, Paths
 
@@ -67,7 +68,13 @@ def read_json(path: Path) -> Any:
 
 
 def read_table(path: Path, data: DataParams) -> pd.DataFrame:
-    """Read a pipeline table; row ids are always text, so ``007`` and ``7`` stay different ids."""
+    """Read a pipeline table: a CSV file, or a folder of Parquet parts (``tables: parquet``) read
+    part after part. Row ids are always text, so ``007`` and ``7`` stay different ids."""
+    if path.suffix == ".parquet":
+        parts = [pyarrow.parquet.read_table(part) for part in sorted(path.glob("part-*.parquet"))]
+        if not parts:
+            raise FileNotFoundError(f"{path}: no Parquet parts")
+        return pyarrow.concat_tables(parts).to_pandas().astype({data.id_column: str})
     return pd.read_csv(path, dtype={data.id_column: str}, keep_default_na=False, na_values=[""])
 
 

@@ -13,6 +13,7 @@ import argparse
 import importlib
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from threadpoolctl import threadpool_limits
@@ -65,7 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
     expectations = commands.add_parser("expectations", help="work with expectation suites")
     actions = expectations.add_subparsers(dest="action", required=True, metavar="ACTION")
     drafting = actions.add_parser("draft", help="print a suite drafted from a table, to review")
-    drafting.add_argument("table", type=Path, help="your CSV (raw) or data/features/features.csv")
+    drafting.add_argument(
+        "table", type=Path, help="your CSV (raw) or data/features/features.<tables>"
+    )
     drafting.add_argument("--dataset", choices=("raw", "features"), default="raw")
     predict = commands.add_parser("predict", help="apply the trained model to new rows")
     predict.add_argument("rows", type=Path, help="CSV of new rows (the label column may be absent)")
@@ -91,7 +94,7 @@ def run_stage(stage: str, paths: Paths, *arguments: str) -> None:
     module = importlib.import_module(f"{__package__}.stages.{stage}")
     seed_everything(params.seed)
     with threadpool_limits(limits=thread_limit()):
-        module.run(params, paths, *arguments)
+        module.run(params, replace(paths, tables=params.tables), *arguments)
 
 
 def data_command(args: argparse.Namespace, paths: Paths) -> None:
@@ -99,6 +102,7 @@ def data_command(args: argparse.Namespace, paths: Paths) -> None:
     from . import commands  # pylint: disable=import-outside-toplevel  # loads every stage
 
     params = load_params(paths.params)
+    paths = replace(paths, tables=params.tables)
     if args.command == "predict":
         with threadpool_limits(limits=thread_limit()):
             commands.predict(params, paths, args.rows, args.output)

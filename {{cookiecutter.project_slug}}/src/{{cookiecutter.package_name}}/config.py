@@ -19,6 +19,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -27,6 +28,11 @@ from .errors import ParamsError
 
 PARAMS_FILE = "params.yaml"
 DERIVED_ID = "row_id"  # the id column ``ingest`` adds when ``data.id`` is null
+# Synthetic rows each engine draws at most: pandas holds every row in memory (about 1.3 GB per
+# million), Spark draws blocks of rows in parallel and keeps them on disk.
+MOST_ROWS = {"pandas": 10_000_000, "spark": 1_000_000_000}
+# How each engine writes its tables (``tables`` in params.yaml; the suffix of their paths).
+TABLES = {"pandas": "csv", "spark": "parquet"}
 
 
 class _Section(BaseModel):
@@ -45,9 +51,15 @@ class DataParams(_Section):
         description="breast_cancer: bundled with scikit-learn; "
         "synthetic: seeded sample of any size; file: a CSV in data/external/"
     )
-    n_rows: int = Field(ge=10, le=10_000_000, description="Rows to draw when source is synthetic")
+    n_rows: int = Field(
+        ge=10,
+        le=MOST_ROWS["spark"],
+        description="Rows to draw when source is synthetic "
+        f"(engine pandas: at most {MOST_ROWS['pandas']:,})",
+    )
     file: str = Field(
-        pattern=r"^[\w.-]+\.csv$", description="CSV file name inside data/external/ (source: file)"
+        pattern=r"^[\w.-]+\.(csv|parquet)$",
+        description="File inside data/external/ (source: file): CSV, or Parquet with engine spark",
     )
     label: str = Field(min_length=1, description="The column to predict: two or more classes")
     id: str | None = Field(
@@ -260,6 +272,10 @@ class Params(_Section):
     engine: Literal["pandas", "spark"] = Field(
         description="pandas: in memory on one machine; spark: the same stages as Spark jobs"
     )
+    tables: Literal["csv", "parquet"] = Field(
+        description="How tables are written, and their paths' suffix in dvc.yaml: csv (one "
+        "file, engine pandas) or parquet (a folder of parts, engine spark)"
+    )
     spark: SparkParams
     data: DataParams
     featurize: FeaturizeParams
@@ -268,6 +284,29 @@ class Params(_Section):
     tune: TuneParams
     baseline: BaselineParams
     evaluate: EvaluateParams
+
+    @field_validator("tables")
+    @classmethod
+    def _tables_fit_the_engine(cls, tables: str, info: ValidationInfo) -> str:
+        engine = info.data.get("engine")
+        if engine in TABLES and tables != TABLES[engine]:
+            wanted = TABLES[engine]
+            raise ValueError(f"engine {engine} writes {wanted}: set tables: {wanted}")
+        return tables
+
+    @field_validator("data")
+    @classmethod
+    def _data_fits_the_engine(cls, data: DataParams, info: ValidationInfo) -> DataParams:
+        if info.data.get("engine") != "pandas":
+            return data
+        if data.source == "synthetic" and data.n_rows > MOST_ROWS["pandas"]:
+            raise ValueError(
+                f"engine pandas draws at most {MOST_ROWS['pandas']:,} synthetic rows (n_rows "
+                f"{data.n_rows:,}); use engine: spark for more"
+            )
+        if data.source == "file" and not data.file.endswith(".csv"):
+            raise ValueError(f"engine pandas reads CSV files (file {data.file}); use engine: spark")
+        return data
 
 
 def _location(loc: tuple[str | int, ...]) -> str:
@@ -313,9 +352,16 @@ def params_schema() -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Paths:  # pylint: disable=too-many-public-methods  # one property per file of the pipeline
-    """Every file the pipeline reads or writes, relative to the project root (``dvc.yaml``)."""
+    """Every file the pipeline reads or writes, relative to the project root (``dvc.yaml``).
+    The three tables end in ``tables`` (params.yaml): a CSV file, or a folder of Parquet parts."""
 
     root: Path
+    tables: str = "csv"
+
+    @classmethod
+    def of(cls, root: Path) -> Paths:
+        """The paths of the project at ``root``, its tables as its ``params.yaml`` says."""
+        return cls(root, load_params(root / PARAMS_FILE).tables)
 
     def __truediv__(self, relative: str) -> Path:
         return self.root / relative
@@ -338,7 +384,7 @@ class Paths:  # pylint: disable=too-many-public-methods  # one property per file
     @property
     def raw(self) -> Path:
         """Output of ``ingest``."""
-        return self / "data/raw/dataset.csv"
+        return self / f"data/raw/dataset.{self.tables}"
 
     @property
     def expectations(self) -> Path:
@@ -353,12 +399,12 @@ class Paths:  # pylint: disable=too-many-public-methods  # one property per file
     @property
     def features(self) -> Path:
         """Output of ``featurize``."""
-        return self / "data/features/features.csv"
+        return self / f"data/features/features.{self.tables}"
 
     @property
     def split(self) -> Path:
         """Output of ``split``: one line per feature row, ``train`` or ``test``."""
-        return self / "data/split/split.csv"
+        return self / f"data/split/split.{self.tables}"
 
     @property
     def tuning(self) -> Path:

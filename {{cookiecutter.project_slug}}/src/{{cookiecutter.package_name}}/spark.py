@@ -14,6 +14,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import shutil
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,11 +22,21 @@ from typing import Any
 
 from .config import SparkParams
 from .errors import DataError, ParamsError
-from .gate_facts import DISTINCT, Facts, sort_values
-from .gate_text import scalar
 from .partition import held_out_count
 
-JVM_OPTIONS = "-XX:-UsePerfData -Djava.io.tmpdir={tmp}"  # no hsperfdata files in the system temp
+# The driver JVM (in local mode, the executors too): no hsperfdata files in the system temp, its
+# temp files and log settings under scratch. A cluster's executors keep their own settings.
+JVM_OPTIONS = "-XX:-UsePerfData -Djava.io.tmpdir={tmp} -Dlog4j2.configurationFile={logging}"
+# Spark's own messages: errors only, one line each (a stage's output stays readable).
+LOG_SETTINGS = """\
+rootLogger.level = error
+rootLogger.appenderRef.stderr.ref = stderr
+appender.stderr.type = Console
+appender.stderr.name = stderr
+appender.stderr.target = SYSTEM_ERR
+appender.stderr.layout.type = PatternLayout
+appender.stderr.layout.pattern = %p %c{1}: %m%n%ex{short}
+"""
 
 
 def require() -> None:
@@ -54,7 +65,9 @@ def session(params: SparkParams, scratch: Path) -> Iterator[Any]:
 
     tmp = scratch / "tmp"
     tmp.mkdir(parents=True, exist_ok=True)
-    options = JVM_OPTIONS.format(tmp=tmp)
+    logging = scratch / "log4j2.properties"
+    logging.write_text(LOG_SETTINGS, encoding="utf-8")
+    options = JVM_OPTIONS.format(tmp=tmp, logging=logging.resolve().as_uri())
     builder = (
         SparkSession.builder.master(params.master)
         .appName("pipeline")
@@ -63,11 +76,13 @@ def session(params: SparkParams, scratch: Path) -> Iterator[Any]:
         .config("spark.local.dir", str(scratch / "local"))
         .config("spark.sql.warehouse.dir", str(scratch / "warehouse"))
         .config("spark.driver.extraJavaOptions", options)
-        .config("spark.executor.extraJavaOptions", options)
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
     )
+    if params.master.startswith("local"):  # tasks run here: in this very environment
+        builder = builder.config("spark.pyspark.python", sys.executable)
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
     try:
@@ -119,7 +134,6 @@ def write_parts(frame: Any, folder: Path, id_column: str, parts: int) -> int:
     """Write ``frame`` as ``folder/part-NNNNN.parquet``, each part sorted by id and written by the
     executor holding it; replace ``folder`` only once every part is written. Returns the rows."""
     import pyarrow  # pylint: disable=import-outside-toplevel
-    import pyarrow.compute  # pylint: disable=import-outside-toplevel
     import pyarrow.parquet  # pylint: disable=import-outside-toplevel
 
     staging = folder.with_name(folder.name + ".writing")
@@ -130,7 +144,7 @@ def write_parts(frame: Any, folder: Path, id_column: str, parts: int) -> int:
     def write(table: pyarrow.Table) -> pyarrow.Table:
         part = table.column("_part")[0].as_py()
         table = table.drop_columns(["_part"])
-        table = table.take(pyarrow.compute.sort_indices(table, [(id_column, "ascending")]))
+        table = table.sort_by([(id_column, "ascending")])
         pyarrow.parquet.write_table(table, f"{target}/part-{part:05d}.parquet")
         return pyarrow.table({"rows": [table.num_rows]})
 
@@ -143,53 +157,3 @@ def write_parts(frame: Any, folder: Path, id_column: str, parts: int) -> int:
     shutil.rmtree(folder, ignore_errors=True)
     staging.rename(folder)
     return sum(row["rows"] for row in written)
-
-
-# Spark's type names as the gate report shows them: the pandas names the suites use.
-PANDAS_NAMES = {
-    "bigint": "int64",
-    "int": "int32",
-    "double": "float64",
-    "float": "float32",
-    "boolean": "bool",
-    "string": "object",
-}
-
-
-def facts(frame: Any) -> Facts:
-    """``gate_facts.facts`` on Spark, in one aggregation over the table plus one small query per
-    column of at most :data:`~.gate_facts.DISTINCT` values: nothing else reaches the driver."""
-    from pyspark.sql import functions  # pylint: disable=import-outside-toplevel
-
-    names = list(frame.columns)
-    kinds = dict(frame.dtypes)
-    numeric = {name for name, kind in kinds.items() if kind in ("bigint", "int", "double", "float")}
-    aggregates = [functions.count(functions.lit(1)).alias("_rows")]
-    for number, name in enumerate(names):
-        column = functions.col(f"`{name}`")
-        aggregates += [
-            functions.sum(column.isNull().cast("long")).alias(f"missing{number}"),
-            functions.countDistinct(column).alias(f"distinct{number}"),
-        ]
-        if name in numeric:
-            aggregates += [
-                functions.min(column).alias(f"min{number}"),
-                functions.max(column).alias(f"max{number}"),
-            ]
-    (row,) = frame.agg(*aggregates).collect()
-    columns = {}
-    for number, name in enumerate(names):
-        distinct = int(row[f"distinct{number}"])
-        values = []
-        if distinct <= DISTINCT:
-            found = frame.select(f"`{name}`").dropna().distinct().collect()
-            values = sort_values(scalar(item[0]) for item in found)
-        columns[name] = {
-            "dtype": PANDAS_NAMES.get(kinds[name], kinds[name]),
-            "missing": int(row[f"missing{number}"] or 0),
-            "min": scalar(row[f"min{number}"]) if name in numeric else None,
-            "max": scalar(row[f"max{number}"]) if name in numeric else None,
-            "distinct": distinct,
-            "values": values,
-        }
-    return {"rows": int(row["_rows"]), "columns": names, "by": columns}

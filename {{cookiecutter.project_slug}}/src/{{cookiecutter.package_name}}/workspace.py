@@ -28,7 +28,7 @@ def project_paths() -> Paths:
                 "install the project in place with `poetry install` to use it from a notebook"
             ]
         )
-    return Paths(root)
+    return Paths.of(root)
 
 
 def require(*files: Path) -> None:

@@ -13,11 +13,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ..artifacts import atomic_path, read_json
+from ..artifacts import atomic_path, read_json, read_table
 from ..config import Params, Paths, problems_of
 from ..errors import ParamsError
 
@@ -93,7 +92,7 @@ def card_text(params: Params, paths: Paths, facts: CardFacts) -> str:
     manifest, selection = read_json(paths.manifest), read_json(paths.selection)
     metrics, scores = read_json(paths.metrics), read_json(paths.scores)
     baseline = {**metrics["baseline"], f"cv_{selection['metric']}": selection["baseline"]["mean"]}
-    subsets = pd.read_csv(paths.split, usecols=["subset"])["subset"].value_counts()
+    subsets = read_table(paths.split, params.data)["subset"].value_counts()
     arguments = ", ".join(
         f"{key}={json.dumps(value)}" for key, value in selection["params"].items()
     )

@@ -1,4 +1,5 @@
-"""Stage ``ingest``: write the raw dataset (``data/raw/dataset.csv``) from the configured source.
+"""Stage ``ingest``: write the raw dataset (``data/raw/dataset.<tables>``) from the configured
+source, in memory with pandas or as a Spark job (``engine``).
 
 Sources (``data.source`` in ``params.yaml``):
 
@@ -18,12 +19,15 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from sklearn.datasets import load_breast_cancer
 
+from .. import spark
 from ..artifacts import write_csv
 from ..config import DERIVED_ID, DataParams, Params, Paths
 from ..errors import DataError
@@ -44,8 +48,9 @@ def breast_cancer() -> pd.DataFrame:
     return frame
 
 
-def synthetic(n_rows: int, seed: int) -> pd.DataFrame:
-    """Draw ``n_rows`` rows shaped like :func:`breast_cancer`, reproducibly from ``seed``.
+def synthetic(n_rows: int, seed: int, block: int | None = None) -> pd.DataFrame:
+    """Draw ``n_rows`` rows shaped like :func:`breast_cancer`, reproducibly from ``seed`` (and from
+    ``block``, when Spark draws several blocks: see :func:`blocks`).
 
     Each class is a multivariate normal in ``log1p`` space, so values keep the real correlations;
     values are clipped to each column's observed range and rounded to about four significant digits,
@@ -54,7 +59,8 @@ def synthetic(n_rows: int, seed: int) -> pd.DataFrame:
     """
     reference = breast_cancer()
     measurements = reference.drop(columns=LABEL)
-    rng = np.random.default_rng(seed)
+    stream = seed if block is None else np.random.SeedSequence(seed, spawn_key=(block,))
+    rng = np.random.default_rng(stream)
     positives = min(max(2, round(n_rows * reference[LABEL].mean())), n_rows - 2)
     labels = rng.permutation(np.repeat([1, 0], [positives, n_rows - positives]))
     values = np.empty((n_rows, measurements.shape[1]))
@@ -135,23 +141,48 @@ def derive_ids(frame: pd.DataFrame) -> pd.Series:
     """A stable id per row: the first 16 hex digits of the SHA-256 of the row's values (as text,
     joined by the unit separator; missing as empty), with ``-2``, ``-3``... added to repeats of an
     identical row. The same rows give the same ids in any order, on any machine."""
+    ids = content_hashes(frame)
+    repeat = ids.groupby(ids).cumcount()
+    return ids.where(repeat == 0, ids + "-" + (repeat + 1).astype(str))
+
+
+def content_hashes(frame: pd.DataFrame) -> pd.Series:
+    """The first 16 hex digits of each row's SHA-256 (:func:`derive_ids` before repeats)."""
     text = pd.Series("", index=frame.index)
     for number, column in enumerate(frame.columns):
         values = frame[column].astype(str).where(frame[column].notna(), "")
         text = values if number == 0 else text + "\x1f" + values
-    ids = pd.Series([hashlib.sha256(row.encode()).hexdigest()[:16] for row in text], frame.index)
-    repeat = ids.groupby(ids).cumcount()
-    return ids.where(repeat == 0, ids + "-" + (repeat + 1).astype(str))
+    return pd.Series([hashlib.sha256(row.encode()).hexdigest()[:16] for row in text], frame.index)
 
 
 def check_rows(
     frame: pd.DataFrame, data: DataParams, source: str, needs_label: bool = True
 ) -> list[str]:
     """Problems no later stage could work around: unusable ids or labels."""
-    problems = []
     if needs_label and data.label not in frame.columns:
         return [f"{source}: no data.label column {data.label!r}"]
-    classes = frame[data.label].dropna().unique() if needs_label else [0, 1]
+    ids = frame[data.id] if data.id else pd.Series(dtype=object)
+    return row_problems(
+        data,
+        source,
+        list(frame.columns),
+        list(frame[data.label].dropna().unique()[:2]) if needs_label else [0, 1],
+        int(ids.isna().sum()),
+        list(ids[ids.duplicated()].dropna().unique()),
+    )
+
+
+def row_problems(  # pylint: disable=too-many-arguments,too-many-positional-arguments
+    data: DataParams,
+    source: str,
+    columns: list[str],
+    classes: Sequence[object],
+    empty_ids: int,
+    repeated: list[object],
+) -> list[str]:
+    """The lines :func:`check_rows` reports, from what either engine counted: up to two of the
+    label's classes, the empty and the repeated ids (``data.id``)."""
+    problems = []
     if len(classes) < 2:
         found = f"only {classes[0]!r}" if len(classes) else "no labels at all"
         problems.append(
@@ -159,18 +190,14 @@ def check_rows(
             "more classes"
         )
     if data.id:
-        ids = frame[data.id]
-        if ids.isna().any():
-            problems.append(
-                f"{source}: id column {data.id!r} has {int(ids.isna().sum())} empty cells"
-            )
-        repeated = ids[ids.duplicated()].dropna().unique()
-        if len(repeated):
+        if empty_ids:
+            problems.append(f"{source}: id column {data.id!r} has {empty_ids} empty cells")
+        if repeated:
             problems.append(
                 f"{source}: id column {data.id!r} repeats {len(repeated)} ids, e.g. "
                 f"{', '.join(map(repr, repeated[:3]))}; ids must be unique"
             )
-    elif DERIVED_ID in frame.columns:
+    elif DERIVED_ID in columns:
         problems.append(
             f"{source}: has a {DERIVED_ID!r} column; name it in data.id, or rename it, since "
             "ingest derives that column"
@@ -199,12 +226,140 @@ def with_ids(
     return pd.concat([ids.rename(data.id_column), rest], axis=1)
 
 
+def source_name(data: DataParams, external: Path) -> str:
+    """How error lines name the source."""
+    if data.source == "file":
+        return (external / data.file).as_posix()
+    return f"data.source {data.source}"
+
+
 def run(params: Params, paths: Paths) -> None:
     """Write the raw dataset."""
-    source = (
-        (paths.external / params.data.file).as_posix()
-        if params.data.source == "file"
-        else f"data.source {params.data.source}"
-    )
+    if params.engine == "spark":
+        with spark.session(params.spark, paths.spark_scratch) as session:
+            frame = on_spark(session, params, paths.external)
+            spark.write_parts(frame, paths.raw, params.data.id_column, params.spark.parts)
+        return
+    source = source_name(params.data, paths.external)
     frame = with_ids(load(params.data, params.seed, paths.external), params.data, source)
     write_csv(frame, paths.raw)
+
+
+# The same sources as Spark jobs: rows are drawn or read on the executors, never on the driver.
+
+BLOCK_ROWS = 1_000_000  # synthetic rows one Spark task draws
+
+
+def blocks(n_rows: int) -> list[tuple[int | None, int]]:
+    """Spark's synthetic blocks as (block, rows): up to :data:`BLOCK_ROWS` rows, one block drawn
+    exactly as pandas draws it (block ``None``); beyond, blocks of nearly equal size, block ``b``
+    drawn from its own stream of the seed (numpy's ``SeedSequence(seed, spawn_key=(b,))``).
+    pandas keeps one stream at every size it serves, so its data never change; the two engines
+    draw the same rows up to one block."""
+    if n_rows <= BLOCK_ROWS:
+        return [(None, n_rows)]
+    count = -(-n_rows // BLOCK_ROWS)
+    return [(block, n_rows // count + (block < n_rows % count)) for block in range(count)]
+
+
+def on_spark(session: Any, params: Params, external: Path) -> Any:
+    """The raw dataset as a Spark DataFrame, its id column first."""
+    data = params.data
+    if data.source == "synthetic":
+        return synthetic_on_spark(session, data, params.seed)
+    if data.source == "breast_cancer":  # 569 rows: drawn on the driver like pandas does
+        return session.createDataFrame(with_ids(breast_cancer(), data, "data.source breast_cancer"))
+    return file_on_spark(session, data, external)
+
+
+def synthetic_on_spark(session: Any, data: DataParams, seed: int) -> Any:
+    """Every block drawn by its own task, with the pandas generator and ids."""
+    plan = blocks(data.n_rows)
+    columns = ", ".join(f"`{name}` double" for name in breast_cancer().columns.drop(LABEL))
+    schema = f"`{DERIVED_ID}` string, {columns}, `{LABEL}` bigint"
+
+    def draw(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+        for batch in batches:
+            for number in batch["id"]:
+                block, rows = plan[number]
+                yield with_ids(synthetic(rows, seed, block), data, "data.source synthetic")
+
+    return session.range(len(plan), numPartitions=len(plan)).mapInPandas(draw, schema)
+
+
+def file_on_spark(session: Any, data: DataParams, external: Path) -> Any:
+    """Your CSV or Parquet file, with pandas' column types: integers as 64-bit, dates as text."""
+    from pyspark.sql import functions, types  # pylint: disable=import-outside-toplevel
+
+    path = external / data.file
+    source = path.as_posix()
+    if not path.exists():
+        raise DataError([f"{source}: file not found"])
+    if path.suffix == ".parquet":
+        frame = session.read.parquet(str(path))
+    else:
+        inferred = session.read.csv(str(path), header=True, inferSchema=True).schema
+        as_text = (types.DateType, types.TimestampType)  # pandas keeps dates as text
+        fields = [
+            (
+                types.StructField(field.name, types.StringType())
+                if field.name == data.id or isinstance(field.dataType, as_text)
+                else field
+            )
+            for field in inferred.fields
+        ]
+        frame = session.read.csv(str(path), header=True, schema=types.StructType(fields))
+    wider = {"int": "bigint", "smallint": "bigint", "tinyint": "bigint", "float": "double"}
+    frame = frame.select(
+        [
+            functions.col(f"`{name}`").cast(wider.get(kind, kind)).alias(name)
+            for name, kind in frame.dtypes
+        ]
+    )
+    problems = rows_on_spark(frame, data, source)
+    if problems:
+        raise DataError(problems)
+    if data.id:
+        return frame.select(data.id, *[f"`{name}`" for name in frame.columns if name != data.id])
+    return with_ids_on_spark(frame)
+
+
+def rows_on_spark(frame: Any, data: DataParams, source: str) -> list[str]:
+    """:func:`check_rows` on Spark: a few counts come back to the driver, never the rows."""
+    if data.label not in frame.columns:
+        return [f"{source}: no data.label column {data.label!r}"]
+    if data.id and data.id not in frame.columns:
+        columns = ", ".join(frame.columns)
+        return [f"{source}: no data.id column {data.id!r} (columns: {columns})"]
+    classes = [row[0] for row in frame.select(data.label).dropna().distinct().limit(2).collect()]
+    empty, repeated = 0, []
+    if data.id:
+        empty = frame.filter(frame[data.id].isNull()).count()
+        counts = frame.dropna(subset=[data.id]).groupBy(data.id).count()
+        repeated = [row[0] for row in counts.filter("count > 1").orderBy(data.id).collect()]
+    return row_problems(data, source, list(frame.columns), classes, empty, repeated)
+
+
+def with_ids_on_spark(frame: Any) -> Any:
+    """:func:`derive_ids` on Spark: each row's hash from its values as pandas writes them, then
+    ``-2``, ``-3``... for repeats of an identical row (which repeat gets which is immaterial:
+    the rows are identical)."""
+    from pyspark.sql import Window, functions  # pylint: disable=import-outside-toplevel
+
+    # pandas reads a column of integers with gaps as floats (3.0), whichever rows a batch holds.
+    integers = [name for name, kind in frame.dtypes if kind == "bigint"]
+    gaps = [functions.count_if(frame[name].isNull()).alias(name) for name in integers]
+    counts = frame.agg(*gaps).first().asDict() if gaps else {}
+    floats = {name: "float64" for name, count in counts.items() if count}
+
+    def hashed(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+        for batch in batches:
+            yield batch.assign(_hash=content_hashes(batch.astype(floats)))
+
+    fields = ", ".join(f"`{name}` {kind}" for name, kind in frame.dtypes)
+    rows = frame.mapInPandas(hashed, f"{fields}, _hash string")
+    repeat = functions.row_number().over(Window.partitionBy("_hash").orderBy("_hash"))
+    row_id = functions.when(repeat == 1, functions.col("_hash")).otherwise(
+        functions.concat_ws("-", "_hash", repeat.cast("string"))
+    )
+    return rows.select(row_id.alias(DERIVED_ID), *[f"`{name}`" for name in frame.columns])

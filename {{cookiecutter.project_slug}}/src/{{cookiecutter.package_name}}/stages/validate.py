@@ -26,7 +26,7 @@ from .. import spark
 from ..artifacts import atomic_path, read_table, write_json
 from ..config import Params, Paths
 from ..errors import DataError, SuiteError
-from ..gate_facts import facts
+from ..gate_facts import facts, spark_facts
 from ..gate_report import render_html
 
 DATASETS = ("raw", "features")
@@ -222,7 +222,7 @@ def gate(dataset: str, frame: Any, suite_path: Path, report_dir: Path) -> dict[s
     summary = summarize(dataset, frame, outcomes)
     summary["suite"] = name
     write_json(summary, report_dir / f"{dataset}.json")
-    seen = facts(frame) if isinstance(frame, pd.DataFrame) else spark.facts(frame)
+    seen = facts(frame) if isinstance(frame, pd.DataFrame) else spark_facts(frame)
     page = render_html(summary, outcomes, seen)
     with atomic_path(report_dir / f"{dataset}.html") as temporary:
         temporary.write_text(page, encoding="utf-8", newline="\n")
@@ -238,5 +238,10 @@ def gate(dataset: str, frame: Any, suite_path: Path, report_dir: Path) -> dict[s
 
 def run(params: Params, paths: Paths, dataset: str) -> None:
     """Gate ``dataset`` (``raw`` or ``features``)."""
-    table = read_table({"raw": paths.raw, "features": paths.features}[dataset], params.data)
-    gate(dataset, table, paths.expectations / f"{dataset}.json", paths.validation)
+    path = {"raw": paths.raw, "features": paths.features}[dataset]
+    suite = paths.expectations / f"{dataset}.json"
+    if params.engine == "spark":
+        with spark.session(params.spark, paths.spark_scratch) as session:
+            gate(dataset, session.read.parquet(str(path)), suite, paths.validation)
+        return
+    gate(dataset, read_table(path, params.data), suite, paths.validation)

@@ -1,0 +1,169 @@
+"""Print the data stages' time and peak memory on pandas and on Spark, side by side, by row count.
+
+Run through ``python3 tasks.py bench-engines [--sizes N ...] [--budget MB]``: it bakes the default
+project into a temporary folder, installs it with the spark group, switches it to the synthetic
+source and times each data stage (``ingest``, both gates, ``featurize``, ``split``) as a whole
+process, once per engine and size, Spark in local mode on every core. Memory is the peak of the
+summed resident memory of the stage's process tree (the JVM and Python workers included), sampled
+every 0.2 s. pandas stops at the first size where a stage exceeds the memory budget; Spark goes
+on. Figures are printed as Markdown for docs/benchmarks.md; nothing here asserts a target.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import tasks  # noqa: E402  pylint: disable=wrong-import-position
+
+STAGES = [
+    ["ingest"],
+    ["validate", "raw"],
+    ["featurize"],
+    ["validate", "features"],
+    ["split"],
+]
+PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+
+
+def tree_rss(root: int) -> int:
+    """Resident bytes of ``root`` and every process below it (Linux ``/proc``)."""
+    parents: dict[int, int] = {}
+    resident: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(entry.name)] = int(stat[1])
+        resident[int(entry.name)] = int(stat[21]) * PAGE
+    tree, pending = set(), [root]
+    while pending:
+        current = pending.pop()
+        tree.add(current)
+        pending += [pid for pid, parent in parents.items() if parent == current]
+    return sum(resident.get(pid, 0) for pid in tree)
+
+
+def measured(command: list[str | Path], cwd: Path, env: dict[str, str]) -> tuple[float, float]:
+    """Seconds and peak resident memory (MB, whole process tree) of one run; fails loudly."""
+    start = time.perf_counter()
+    process = subprocess.Popen(  # pylint: disable=consider-using-with  # polled below
+        [str(part) for part in command],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    peak = [0]
+
+    def sample() -> None:
+        while process.poll() is None:
+            peak[0] = max(peak[0], tree_rss(process.pid))
+            time.sleep(0.2)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    output, _ = process.communicate()
+    sampler.join()
+    elapsed = time.perf_counter() - start
+    if process.returncode:
+        sys.exit(f"{' '.join(map(str, command))} failed:\n{output[-4000:]}")
+    return elapsed, peak[0] / 2**20
+
+
+def configure(project: Path, engine: str, rows: int) -> None:
+    """Point params.yaml at ``rows`` synthetic rows on ``engine`` (the lines users edit)."""
+    params = project / "params.yaml"
+    lines = []
+    for line in params.read_text(encoding="utf-8").splitlines():
+        if line.startswith("engine:"):
+            line = f"engine: {engine}"
+        elif line.startswith("tables:"):
+            line = f"tables: {'parquet' if engine == 'spark' else 'csv'}"
+        elif line.startswith("  source:"):
+            line = "  source: synthetic"
+        elif line.startswith("  n_rows:"):
+            line = f"  n_rows: {rows}"
+        lines.append(line)
+    params.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def main() -> None:
+    """Measure and print."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument(
+        "--sizes",
+        type=int,
+        nargs="*",
+        default=[100_000, 1_000_000, 3_000_000],
+        help="synthetic row counts (default: 100000 1000000 3000000)",
+    )
+    parser.add_argument(
+        "--budget", type=float, default=4096, help="pandas' memory budget in MB (default 4096)"
+    )
+    args = parser.parse_args()
+    env = dict(os.environ)
+    results = []
+    with tempfile.TemporaryDirectory() as scratch:
+        project = tasks.bake(Path(scratch) / "project", env)
+        subprocess.run(["git", "init", "--quiet"], cwd=project, check=True)
+        python = tasks.install_project(project, env)
+        tasks.run([tasks.tool("poetry"), "install", "--with", "spark"], cwd=project, env=env)
+        project_env = tasks.project_environment(project, env)
+        package = json.loads((project / ".cookiecutter.json").read_text())["package_name"]
+        over_budget = False
+        for rows in args.sizes:
+            for engine in ("pandas", "spark"):
+                if engine == "pandas" and over_budget:
+                    results.append((rows, engine, None))
+                    continue
+                configure(project, engine, rows)
+                figures = [
+                    measured([python, "-m", package, *stage], project, project_env)
+                    for stage in STAGES
+                ]
+                results.append((rows, engine, figures))
+                if engine == "pandas" and max(mb for _, mb in figures) > args.budget:
+                    over_budget = True
+    print(f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, {memory_total()} GB memory, ")
+    print(f"Python {platform.python_version()}; Spark in local mode on every core.")
+    print(f"pandas' memory budget: {args.budget:.0f} MB (it stops at the first size over it).\n")
+    names = [" ".join(stage) for stage in STAGES]
+    print(
+        "| Rows | Engine | " + " | ".join(f"{name} (s / MB)" for name in names) + " | Total (s) |"
+    )
+    print("| ---: | --- | " + " | ".join("---:" for _ in names) + " | ---: |")
+    for rows, engine, figures in results:
+        if figures is None:
+            cells = ["over budget"] * len(names) + ["-"]
+        else:
+            cells = [f"{seconds:.1f} / {mb:.0f}" for seconds, mb in figures]
+            cells.append(f"{sum(seconds for seconds, _ in figures):.1f}")
+        print(f"| {rows:,} | {engine} | " + " | ".join(cells) + " |")
+
+
+def memory_total() -> str:
+    """The machine's memory in GB (Linux), for the table's caption."""
+    for line in Path("/proc/meminfo").read_text().splitlines():
+        if line.startswith("MemTotal:"):
+            return f"{int(line.split()[1]) / 2**20:.0f}"
+    return "?"
+
+
+if __name__ == "__main__":
+    main()
