@@ -118,7 +118,14 @@ def main() -> None:
     )
     args = parser.parse_args()
     env = dict(os.environ)
-    results = []
+    names = [" ".join(stage) for stage in STAGES]
+    print(f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, {memory_total()} GB memory, ")
+    print(f"Python {platform.python_version()}; Spark in local mode on every core.")
+    print(f"pandas' memory budget: {args.budget:.0f} MB (it stops at the first size over it).\n")
+    print(
+        "| Rows | Engine | " + " | ".join(f"{name} (s / MB)" for name in names) + " | Total (s) |"
+    )
+    print("| ---: | --- | " + " | ".join("---:" for _ in names) + " | ---: |", flush=True)
     with tempfile.TemporaryDirectory() as scratch:
         project = tasks.bake(Path(scratch) / "project", env)
         subprocess.run(["git", "init", "--quiet"], cwd=project, check=True)
@@ -130,31 +137,18 @@ def main() -> None:
         for rows in args.sizes:
             for engine in ("pandas", "spark"):
                 if engine == "pandas" and over_budget:
-                    results.append((rows, engine, None))
-                    continue
-                configure(project, engine, rows)
-                figures = [
-                    measured([python, "-m", package, *stage], project, project_env)
-                    for stage in STAGES
-                ]
-                results.append((rows, engine, figures))
-                if engine == "pandas" and max(mb for _, mb in figures) > args.budget:
-                    over_budget = True
-    print(f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, {memory_total()} GB memory, ")
-    print(f"Python {platform.python_version()}; Spark in local mode on every core.")
-    print(f"pandas' memory budget: {args.budget:.0f} MB (it stops at the first size over it).\n")
-    names = [" ".join(stage) for stage in STAGES]
-    print(
-        "| Rows | Engine | " + " | ".join(f"{name} (s / MB)" for name in names) + " | Total (s) |"
-    )
-    print("| ---: | --- | " + " | ".join("---:" for _ in names) + " | ---: |")
-    for rows, engine, figures in results:
-        if figures is None:
-            cells = ["over budget"] * len(names) + ["-"]
-        else:
-            cells = [f"{seconds:.1f} / {mb:.0f}" for seconds, mb in figures]
-            cells.append(f"{sum(seconds for seconds, _ in figures):.1f}")
-        print(f"| {rows:,} | {engine} | " + " | ".join(cells) + " |")
+                    cells = ["over budget"] * len(names) + ["-"]
+                else:
+                    configure(project, engine, rows)
+                    figures = [
+                        measured([python, "-m", package, *stage], project, project_env)
+                        for stage in STAGES
+                    ]
+                    over_budget |= engine == "pandas" and max(mb for _, mb in figures) > args.budget
+                    cells = [f"{seconds:.1f} / {mb:.0f}" for seconds, mb in figures]
+                    cells.append(f"{sum(seconds for seconds, _ in figures):.1f}")
+                # Each row as soon as it is measured: a long run stopped early keeps its figures.
+                print(f"| {rows:,} | {engine} | " + " | ".join(cells) + " |", flush=True)
 
 
 def memory_total() -> str:
