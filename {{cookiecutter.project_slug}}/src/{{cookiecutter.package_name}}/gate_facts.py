@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from .gate_text import is_number, listing, number, percent, readable, scalar
+from .spark import NUMERIC
 
 DISTINCT = 50  # a column with more distinct values is described by their count, not listed
 Facts = dict[str, Any]
@@ -79,7 +80,7 @@ def spark_facts(frame: Any) -> Facts:
 
     names = list(frame.columns)
     kinds = dict(frame.dtypes)
-    numeric = {name for name, kind in kinds.items() if kind in ("bigint", "int", "double", "float")}
+    numeric = {name for name, kind in kinds.items() if kind in NUMERIC}
     aggregates = [functions.count(functions.lit(1)).alias("_rows")]
     for index, name in enumerate(names):
         column = functions.col(f"`{name}`")

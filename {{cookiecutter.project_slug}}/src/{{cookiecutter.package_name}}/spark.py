@@ -24,6 +24,8 @@ from .config import SparkParams
 from .errors import DataError, ParamsError
 from .partition import held_out_count
 
+# Spark's names of the numeric column types (as ``DataFrame.dtypes`` gives them).
+NUMERIC = ("bigint", "int", "double", "float")
 # The driver JVM (in local mode, the executors too): no hsperfdata files in the system temp, its
 # temp files and log settings under scratch. A cluster's executors keep their own settings.
 JVM_OPTIONS = "-XX:-UsePerfData -Djava.io.tmpdir={tmp} -Dlog4j2.configurationFile={logging}"

@@ -60,7 +60,7 @@ def on_spark(raw: Any, settings: FeaturizeParams, data: DataParams) -> Any:
     from pyspark.sql import functions  # pylint: disable=import-outside-toplevel
 
     kinds = dict(raw.dtypes)
-    numeric = [name for name, kind in kinds.items() if kind in ("bigint", "int", "double", "float")]
+    numeric = [name for name, kind in kinds.items() if kind in spark.NUMERIC]
     present = [name for name in settings.log1p if name in numeric]
     lowest = raw.agg(*[functions.min(f"`{name}`").alias(name) for name in present]).first()
     check(
