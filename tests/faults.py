@@ -405,6 +405,32 @@ FAULTS = [
         "        continue",
         "tests/test_docs.py::test_after_a_run_the_reports_page_links_every_report_and_plot",
     ),
+    Fault(
+        "described-boosting-margin-halved",
+        "A described boosted model turns its margin into a probability as MLlib does (2 x margin).",
+        f"{SRC}/portable.py",
+        "positive = _sigmoid(2.0 * np.asarray(margin))",
+        "positive = _sigmoid(np.asarray(margin))",
+        "tests/test_portable.py::"
+        "test_a_boosted_model_turns_its_margin_into_a_probability_as_mllib_does",
+    ),
+    Fault(
+        "described-unseen-category-known",
+        "A described model encodes an unseen category as scikit-learn does (ordinal: -1).",
+        f"{SRC}/portable.py",
+        "place.get(value, -1)",
+        "place.get(value, 0)",
+        "tests/test_portable.py::"
+        "test_columns_are_prepared_as_scikit_learn_prepares_them_unseen_categories_too",
+    ),
+    Fault(
+        "engines-rows-unchecked",
+        "A Spark run compared with a pandas run must hold the same rows.",
+        f"{SRC}/compare/__init__.py",
+        'same = reference["rows"].get(name) == other["rows"].get(name)',
+        "same = True",
+        "tests/test_compare.py::test_a_spark_run_with_other_rows_verdicts_or_metrics_is_different",
+    ),
 ]
 
 # Breaks of the Spark engine's promises. Its tests need pyspark, which only the Spark test module's
@@ -442,6 +468,30 @@ SPARK_FAULTS = [
         '        kwargs["type_"] = SPARK_TYPES.get(kwargs["type_"], kwargs["type_"])',
         "        pass",
         "tests/test_spark.py::test_a_gate_on_spark_fails_exactly_the_checks_it_fails_on_pandas",
+    ),
+    Fault(
+        "spark-fit-as-rows-arrive",
+        "A seeded fit on Spark lays its rows out by id, so it is the same model on any machine.",
+        f"{SRC}/spark_models.py",
+        "rows = laid_out(rows, data.id_column, partitions)",
+        "rows = rows  # as the rows arrived",
+        "tests/test_spark.py::test_a_description_predicts_what_the_mllib_model_predicts",
+    ),
+    Fault(
+        "spark-tree-split-strict",
+        "A described tree sends a row left at its threshold, as MLlib does (value <= threshold).",
+        f"{SRC}/portable.py",
+        "go_left = matrix[rows, feature[at]] <= threshold[at]",
+        "go_left = matrix[rows, feature[at]] < threshold[at]",
+        "tests/test_spark.py::test_a_description_predicts_what_the_mllib_model_predicts",
+    ),
+    Fault(
+        "spark-regularisation-unscaled",
+        "A logistic regression on Spark is the one scikit-learn fits for the same C.",
+        f"{SRC}/models.py",
+        '"regParam": 1.0 / (arguments["C"] * rows),',
+        '"regParam": 1.0 / arguments["C"],',
+        "tests/test_spark.py::test_a_logistic_regression_on_spark_is_the_one_scikit_learn_fits",
     ),
 ]
 

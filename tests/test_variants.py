@@ -77,7 +77,8 @@ src/{package}/errors.py src/{package}/figures.py src/{package}/gate_report.py
 src/{package}/gate_facts.py src/{package}/gate_text.py docs/reports.md
 src/{package}/model_files.py src/{package}/partition.py src/{package}/pr_report.py
 src/{package}/remote.py src/{package}/scoring.py src/{package}/search.py src/{package}/seeding.py
-src/{package}/spark.py tests/test_spark.py
+src/{package}/spark.py tests/test_spark.py src/{package}/spark_models.py src/{package}/portable.py
+tests/test_portable.py
 src/{package}/stages/__init__.py src/{package}/stages/card.py src/{package}/stages/tune.py
 src/{package}/stages/evaluate.py src/{package}/stages/featurize.py src/{package}/stages/ingest.py
 src/{package}/stages/manifest.py src/{package}/stages/split.py src/{package}/stages/train.py

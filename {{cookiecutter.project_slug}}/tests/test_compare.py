@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from {{ cookiecutter.package_name }} import compare
 from {{ cookiecutter.package_name }}.artifacts import write_csv, write_json
 from {{ cookiecutter.package_name }}.cli import main
-from {{ cookiecutter.package_name }}.config import Paths
+from {{ cookiecutter.package_name }}.config import Paths, load_params
 from {{ cookiecutter.package_name }}.errors import DataError, ParamsError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -73,12 +73,40 @@ def scores(seed: int = 0) -> dict:
     }
 
 
-def make_run(folder: Path, changes: dict | None = None, environment: dict | None = None) -> Path:
+def shared(**changes: object) -> dict:
+    """An engine-neutral summary as ``collect`` writes it: row digests and gate verdicts."""
+    gate = {"dataset": "raw", "success": True, "rows": 60, "expectations": 9, "failed": 0}
+    summary = {
+        "rows": {
+            "data/raw/dataset": "1a",
+            "data/features/features": "2b",
+            "data/split/split": "3c",
+        },
+        "gates": {
+            "reports/validation/raw.json": gate,
+            "reports/validation/features.json": {**gate, "dataset": "features"},
+        },
+    }
+    for dotted, value in changes.items():
+        kind, name = dotted.split("__", 1)
+        summary[kind][name.replace("__", ".")] = value
+    return summary
+
+
+def make_run(
+    folder: Path,
+    changes: dict | None = None,
+    environment: dict | None = None,
+    engine: str = "pandas",
+    neutral: dict | None = None,
+) -> Path:
     """A run folder as ``collect`` writes it; ``changes`` replaces whole outputs (or hashes)."""
     contents = {**tables(), **scores(), **(changes or {})}
     hashes = {name: contents.get(name, f"md5-of-{name}") for name in EXACT}
     manifest = {"outputs": hashes, "variables": {"OMP_NUM_THREADS": "1"}, **(environment or {})}
+    manifest["params"] = {"engine": engine}
     write_json(manifest, folder / compare.MANIFEST)
+    write_json(neutral or shared(), folder / compare.NEUTRAL)
     for name, content in contents.items():
         if name in EXACT:
             continue
@@ -297,6 +325,9 @@ def test_agreeing_runs_exit_zero_and_append_to_the_summary(tmp_path):
     assert text.startswith("earlier step\n") and "IDENTICAL" in text
 
 
+ENGINES = "engines: {floats: {rtol: 0, atol: 0.1}, outputs: [a.json]}\n"
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [
@@ -306,24 +337,45 @@ def test_agreeing_runs_exit_zero_and_append_to_the_summary(tmp_path):
         ("floats: {rtol: 0, atol: 0, rtoll: 0}\noutputs: {a.json: numbers}\n", "floats.rtoll"),
         ("floats: {rtol: 0, atol: 0}\noutputs: {a.csv: similar}\n", "outputs.a.csv"),
         ("outputs: {a.json: numbers}\n", "floats: required key is missing"),
+        (
+            "floats: {rtol: 0, atol: 0}\noutputs: {a.json: numbers}\n"
+            "engines: {floats: {rtol: 0, atol: 0.9}, outputs: [a.json]}\n",
+            "engines.floats.atol",
+        ),
     ],
 )
 def test_a_bad_policy_is_refused_one_line_per_problem(tmp_path, text, message):
     path = tmp_path / "tolerance.yaml"
-    path.write_text(text, encoding="utf-8")
+    path.write_text(text if "engines" in text else text + ENGINES, encoding="utf-8")
     with pytest.raises(ParamsError) as caught:
         compare.load_policy(path)
     assert len(caught.value.problems) == 1 and message in caught.value.problems[0], caught.value
+
+
+ROWS = pd.DataFrame({"row_id": ["b", "a", "c"], "size": [2.5, 1.0, 3.25], "target": [1, 0, 1]})
+SUMMARY = {"dataset": "raw", "success": True, "rows": 3, "failures": [{"observed": "int64"}]}
 
 
 @pytest.fixture(name="finished_run")
 def fixture_finished_run(tmp_path: Path) -> Paths:
     """A project folder whose outputs match its manifest, as after ``dvc repro``."""
     paths = Paths(tmp_path / "project")
+    paths.root.mkdir()
+    paths.params.write_text((ROOT / "params.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    content = {
+        paths.raw: ROWS,
+        paths.features: ROWS,
+        paths.split: ROWS[["row_id"]].assign(subset=["train", "test", "train"]),
+    }
     recorded = {}
     for name in POLICY.outputs:
         (paths / name).parent.mkdir(parents=True, exist_ok=True)
-        (paths / name).write_text(f"content of {name}\n", encoding="utf-8")
+        if paths / name in content:
+            write_csv(content[paths / name], paths / name)
+        elif name.startswith("reports/validation/"):
+            write_json(SUMMARY, paths / name)
+        else:
+            (paths / name).write_text(f"content of {name}\n", encoding="utf-8")
         recorded[name] = compare.md5_of(paths / name)
     paths.manifest.write_text(json.dumps({"outputs": recorded}), encoding="utf-8")
     return paths
@@ -334,7 +386,82 @@ def test_collect_copies_the_manifest_and_content_compared_outputs(finished_run, 
     leg = tmp_path / "leg"
     copied = {path.relative_to(leg).as_posix() for path in leg.rglob("*") if path.is_file()}
     by_content = {name for name, check in POLICY.outputs.items() if check != "exact"}
-    assert copied == {"manifest.json"} | by_content
+    assert copied == {"manifest.json", compare.NEUTRAL} | by_content
+
+
+def test_collect_writes_rows_and_verdicts_the_same_for_csv_and_parquet_parts(
+    finished_run, tmp_path
+):
+    compare.collect(finished_run, tmp_path / "leg", POLICY)
+    summary = json.loads((tmp_path / "leg" / compare.NEUTRAL).read_text(encoding="utf-8"))
+    assert summary["gates"]["reports/validation/raw.json"] == {
+        key: value for key, value in SUMMARY.items() if key != "failures"
+    }
+    data = load_params(finished_run.params).data
+    folder = tmp_path / "dataset.parquet"
+    folder.mkdir()
+    for part, rows in enumerate((ROWS.iloc[[2]], ROWS.iloc[[1, 0]])):  # other order, other parts
+        rows.astype({"target": "int32"}).to_parquet(folder / f"part-{part:05d}.parquet")
+    assert compare.rows_digest(folder, data) == summary["rows"]["data/raw/dataset"]
+    changed = ROWS.assign(size=[2.5, 1.0, 3.5])
+    changed.to_parquet(folder / "part-00000.parquet")
+    (folder / "part-00001.parquet").unlink()
+    assert compare.rows_digest(folder, data) != summary["rows"]["data/raw/dataset"]
+
+
+def test_a_spark_run_agrees_on_rows_and_verdicts_and_metrics_within_the_engine_tolerance(
+    tmp_path, capsys
+):
+    reference = make_run(tmp_path / "pandas")
+    metrics = json.loads(json.dumps(scores()[METRICS]))
+    metrics["model"]["f1"] += 0.01  # another library's fit
+    other = make_run(
+        tmp_path / "spark",
+        {METRICS: metrics, PREDICTIONS: tables(seed=5)[PREDICTIONS]},
+        engine="spark",
+    )
+    report = compare.compare([reference, other], POLICY)
+    assert report["verdict"] == "equivalent", report
+    assert cell(report, METRICS, "spark")["verdict"] == "equivalent"
+    assert cell(report, "data/split/split (rows)", "spark")["verdict"] == "identical"
+    assert cell(report, "reports/validation/raw.json (verdict)", "spark")["verdict"] == "identical"
+    assert PREDICTIONS not in report["outputs"] and FEATURES not in report["outputs"]
+    assert main(["--root", str(ROOT), "compare", str(reference), str(other)]) == 0
+    assert "On the other engine (`spark`" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("changes", "neutral", "output", "detail"),
+    [
+        ({METRICS: {"model": {"f1": 0.2}}}, {}, METRICS, "keys differ"),
+        ({}, {"rows__data/split/split": "9z"}, "data/split/split (rows)", "rows differ"),
+        (
+            {},
+            {"gates__reports/validation/raw.json": {"success": False, "rows": 60}},
+            "reports/validation/raw.json (verdict)",
+            "success: True vs False",
+        ),
+    ],
+)
+def test_a_spark_run_with_other_rows_verdicts_or_metrics_is_different(
+    tmp_path, changes, neutral, output, detail
+):
+    reference = make_run(tmp_path / "pandas")
+    other = make_run(tmp_path / "spark", changes, engine="spark", neutral=shared(**neutral))
+    report = compare.compare([reference, other], POLICY)
+    assert report["verdict"] == "different"
+    assert cell(report, output, "spark")["verdict"] == "different"
+    assert detail in cell(report, output, "spark")["detail"]
+
+
+def test_metrics_beyond_the_engine_tolerance_are_different(tmp_path):
+    metrics = json.loads(json.dumps(scores()[METRICS]))
+    metrics["model"]["roc_auc"] -= POLICY.engines.floats.atol * 1.5
+    reference = make_run(tmp_path / "pandas")
+    other = make_run(tmp_path / "spark", {METRICS: metrics}, engine="spark")
+    assert cell(compare.compare([reference, other], POLICY), METRICS, "spark")["verdict"] == (
+        "different"
+    )
 
 
 def test_collect_refuses_outputs_the_manifest_does_not_describe(finished_run, tmp_path):

@@ -140,6 +140,10 @@ def with_values(**dotted: object) -> dict:
             {"data__source": "file", "data__file": "rows.parquet"},
             "data: Value error, engine pandas reads CSV files (file rows.parquet)",
         ),
+        (
+            {"engine": "spark", "tables": "parquet", "baseline__strategy": "stratified"},
+            "baseline: Value error, engine spark computes the baseline from class counts",
+        ),
     ],
 )
 def test_what_only_spark_serves_is_one_line_naming_the_engine(values, expected):

@@ -1,6 +1,9 @@
 """The Spark engine keeps the pandas engine's promises: the same raw rows and ids, the same features
-to the last bit, the same rows held out whatever the partitioning or row order, the same gate
-verdicts, and output parts with the same bytes on every run.
+to the last bit, the same rows held out and the same folds whatever the partitioning or row order,
+the same gate verdicts, and output parts with the same bytes on every run. Its models: columns
+prepared as scikit-learn prepares them, descriptions that predict what MLlib's fitted models
+predict, seeded fits that do not depend on the input's partitioning, and the baseline scikit-learn
+computes.
 
 Skipped, saying why, where pyspark or Java is missing (`poetry install --with spark`).
 """
@@ -9,13 +12,18 @@ from __future__ import annotations
 
 import shutil
 
+import numpy as np
 import pandas as pd
 import pytest
+from sklearn.dummy import DummyClassifier
 
 from {{ cookiecutter.package_name }} import spark as engine
-from {{ cookiecutter.package_name }}.config import load_params
+from {{ cookiecutter.package_name }} import spark_models
+from {{ cookiecutter.package_name }}.config import BaselineParams, load_params
 from {{ cookiecutter.package_name }}.errors import DataError, ParamsError
-from {{ cookiecutter.package_name }}.partition import split_rows
+from {{ cookiecutter.package_name }}.models import build_model, preprocessor
+from {{ cookiecutter.package_name }}.partition import fold_rows, split_rows
+from {{ cookiecutter.package_name }}.portable import FORMAT, PortableModel, prepared
 from {{ cookiecutter.package_name }}.stages import featurize, ingest, validate
 from tests import test_validate
 from tests.runs import ROOT
@@ -210,3 +218,149 @@ def test_featurize_on_spark_gives_pandas_bits_and_refuses_what_pandas_refuses(sp
             raw.assign(**{raw.columns[1]: -raw[raw.columns[1]]}), wrong, params.data
         )
     assert caught.value.problems == expected.value.problems and len(expected.value.problems) == 2
+
+
+def test_spark_assigns_the_folds_pandas_assigns_whatever_the_partitioning(spark):
+    frame = table(503, seed=0)
+    expected = fold_rows(frame["row_id"], frame["label"], 4, 7).set_axis(frame["row_id"])
+    for partitions, order in ((1, 1), (6, 3)):
+        shuffled = spark.createDataFrame(table(503, seed=order)).repartition(partitions)
+        got = engine.fold_rows(shuffled, "row_id", "label", 4, 7).toArrow().to_pandas()
+        got = got.set_index("row_id")["fold"].reindex(expected.index)
+        assert got.astype("int64").equals(expected), (got.dtype, expected.dtype)
+
+
+def model_rows(count: int, seed: int, classes: int = 3) -> pd.DataFrame:
+    """Ids, two numeric columns with gaps, a text column with gaps, and a label."""
+    draw = np.random.default_rng(seed)
+    frame = pd.DataFrame(
+        {
+            "row_id": [f"r{number:04d}" for number in range(count)],
+            "size": draw.normal(10, 3, count),
+            "count": draw.integers(0, 50, count),
+            "region": draw.choice(["north", "south", "east"], count).astype(object),
+        }
+    )
+    frame["label"] = (frame["size"] > 10).astype("int64") + (frame["count"] > 40) * (classes - 2)
+    frame["size"] = frame["size"].where(draw.random(count) > 0.1)
+    frame["region"] = frame["region"].where(draw.random(count) > 0.1)
+    return frame
+
+
+@pytest.mark.parametrize("scale", ["standard", "robust"])
+def test_columns_are_prepared_on_spark_as_scikit_learn_prepares_them(spark, params, scale):
+    frame = model_rows(301, seed=1)
+    settings = params.preprocess.model_copy(
+        update={"numeric": params.preprocess.numeric.model_copy(update={"scale": scale})}
+    )
+    features = frame.drop(columns=["row_id", "label"])
+    learned = spark_models.preparation(spark.createDataFrame(features), settings, [])
+    expected = preprocessor(settings, ["size", "count"], ["region"]).fit(features)
+    # Medians and quartiles are approximate on Spark (rank error under 1 / 100,000): on a few
+    # hundred rows they are the rows' own values where scikit-learn averages two of them.
+    np.testing.assert_allclose(
+        prepared(learned, features), expected.transform(features), rtol=0.05, atol=0.05
+    )
+    assert [column["categories"] for column in learned["categorical"]] == [
+        ["east", "north", "south"]
+    ]
+
+
+def mllib_probabilities(rows, description: dict, arguments: dict, seed: int) -> np.ndarray:
+    """What MLlib's own model of the description's family, fitted on ``rows`` prepared as the
+    description says, predicts for them (in the rows' order)."""
+    from pyspark.ml import classification  # pylint: disable=import-outside-toplevel  # optional
+    from pyspark.ml.functions import vector_to_array  # pylint: disable=import-outside-toplevel
+
+    prepared_rows = spark_models.vectors(
+        rows, description["preparation"], "label", description["classes"]
+    )
+    spec = spark_models.FAMILIES[description["family"]].spark
+    estimator = getattr(classification, spec.estimator)(**spec.arguments(arguments, rows.count()))
+    if estimator.hasParam("seed"):
+        estimator = estimator.setSeed(seed)
+    fitted = estimator.fit(prepared_rows)
+    shares = fitted.transform(prepared_rows).select(vector_to_array("probability"))
+    return np.array(shares.toArrow().column(0).to_pylist())
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        ("logistic_regression", {"C": 1.0, "max_iter": 100}, 2),
+        ("logistic_regression", {"C": 1.0, "max_iter": 100}, 3),
+        ("random_forest", {"n_estimators": 5, "max_depth": 4, "min_samples_leaf": 1}, 3),
+        ("hist_gradient_boosting", {"learning_rate": 0.3, "max_iter": 4, "max_leaf_nodes": 4}, 2),
+    ],
+    ids=lambda case: f"{case[0]}-{case[2]}-classes",
+)
+def test_a_description_predicts_what_the_mllib_model_predicts(spark, params, tmp_path, case):
+    family, arguments, classes = case
+    rows = spark.createDataFrame(model_rows(240, seed=2, classes=classes)).repartition(3)
+    data = params.data.model_copy(update={"label": "label", "id": "row_id"})
+    options = {"data": data, "preprocess": params.preprocess, "seed": 5, "scratch": tmp_path}
+    description = spark_models.fit(family, arguments, rows, partitions=4, **options)
+    laid_out = engine.laid_out(rows, "row_id", 4)
+    expected = mllib_probabilities(laid_out, description, arguments, seed=5)
+    got = PortableModel(description).predict_proba(laid_out.toArrow().to_pandas())
+    np.testing.assert_allclose(got, expected, rtol=1e-7, atol=1e-9)  # kept to 10 digits
+    assert description["classes"] == list(range(classes))
+    other_layout = rows.repartition(5)
+    assert spark_models.fit(family, arguments, other_layout, partitions=4, **options) == description
+
+
+def test_a_logistic_regression_on_spark_is_the_one_scikit_learn_fits(spark, params, tmp_path):
+    frame = model_rows(300, seed=6).dropna()
+    data = params.data.model_copy(update={"label": "label", "id": "row_id"})
+    arguments = {"C": 0.5, "max_iter": 1000}
+    description = spark_models.fit(
+        "logistic_regression",
+        arguments,
+        spark.createDataFrame(frame),
+        data=data,
+        preprocess=params.preprocess,
+        seed=0,
+        partitions=2,
+        scratch=tmp_path,
+    )
+    features = frame.drop(columns=["row_id", "label"])
+    expected = build_model("logistic_regression", arguments, params.preprocess, 0, features)
+    expected.fit(features, frame["label"])
+    got = PortableModel(description).predict_proba(features)
+    np.testing.assert_allclose(got, expected.predict_proba(features), atol=2e-3)
+
+
+def test_boosted_trees_on_several_classes_are_one_line(spark, params, tmp_path):
+    rows = spark.createDataFrame(model_rows(60, seed=3, classes=3))
+    data = params.data.model_copy(update={"label": "label", "id": "row_id"})
+    arguments = {"learning_rate": 0.1, "max_iter": 2, "max_leaf_nodes": 4}
+    with pytest.raises(DataError) as error:
+        spark_models.fit(
+            "hist_gradient_boosting",
+            arguments,
+            rows,
+            data=data,
+            preprocess=params.preprocess,
+            seed=0,
+            partitions=2,
+            scratch=tmp_path,
+        )
+    assert error.value.problems == [
+        "tune.families: hist_gradient_boosting on engine spark is binary only (MLlib's "
+        "GBTClassifier); the label has 3 classes: remove it"
+    ]
+
+
+@pytest.mark.parametrize("strategy", ["prior", "most_frequent", "uniform"])
+def test_the_baseline_on_spark_is_the_one_scikit_learn_computes(spark, strategy):
+    frame = model_rows(97, seed=4)
+    description = spark_models.baseline(
+        spark.createDataFrame(frame), "label", BaselineParams(strategy=strategy)
+    )
+    assert description["format"] == FORMAT
+    expected = DummyClassifier(strategy=strategy).fit(frame[["size"]], frame["label"])
+    model = PortableModel(description)
+    assert model.classes_.tolist() == expected.classes_.tolist()
+    np.testing.assert_allclose(
+        model.predict_proba(frame), expected.predict_proba(frame[["size"]]), rtol=1e-15
+    )

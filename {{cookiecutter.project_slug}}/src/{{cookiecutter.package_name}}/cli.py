@@ -94,7 +94,7 @@ def run_stage(stage: str, paths: Paths, *arguments: str) -> None:
     module = importlib.import_module(f"{__package__}.stages.{stage}")
     seed_everything(params.seed)
     with threadpool_limits(limits=thread_limit()):
-        module.run(params, replace(paths, tables=params.tables), *arguments)
+        module.run(params, replace(paths, engine=params.engine), *arguments)
 
 
 def data_command(args: argparse.Namespace, paths: Paths) -> None:
@@ -102,7 +102,7 @@ def data_command(args: argparse.Namespace, paths: Paths) -> None:
     from . import commands  # pylint: disable=import-outside-toplevel  # loads every stage
 
     params = load_params(paths.params)
-    paths = replace(paths, tables=params.tables)
+    paths = replace(paths, engine=params.engine)
     if args.command == "predict":
         with threadpool_limits(limits=thread_limit()):
             commands.predict(params, paths, args.rows, args.output)

@@ -31,8 +31,10 @@ DERIVED_ID = "row_id"  # the id column ``ingest`` adds when ``data.id`` is null
 # Synthetic rows each engine draws at most: pandas holds every row in memory (about 1.3 GB per
 # million), Spark draws blocks of rows in parallel and keeps them on disk.
 MOST_ROWS = {"pandas": 10_000_000, "spark": 1_000_000_000}
-# How each engine writes its tables (``tables`` in params.yaml; the suffix of their paths).
+# How each engine writes its tables (``tables`` in params.yaml; the suffix of their paths) and
+# its models (skops files; JSON descriptions read without unpickling, see ``portable``).
 TABLES = {"pandas": "csv", "spark": "parquet"}
+MODEL_FILES = {"pandas": "skops", "spark": "json"}
 
 
 class _Section(BaseModel):
@@ -308,6 +310,18 @@ class Params(_Section):
             raise ValueError(f"engine pandas reads CSV files (file {data.file}); use engine: spark")
         return data
 
+    @field_validator("baseline")
+    @classmethod
+    def _baseline_fits_the_engine(
+        cls, baseline: BaselineParams, info: ValidationInfo
+    ) -> BaselineParams:
+        if info.data.get("engine") == "spark" and baseline.strategy == "stratified":
+            raise ValueError(
+                "engine spark computes the baseline from class counts: strategy prior, "
+                "most_frequent or uniform (stratified draws depend on the row order)"
+            )
+        return baseline
+
 
 def _location(loc: tuple[str | int, ...]) -> str:
     return ".".join(str(part) for part in loc) or "(top level)"
@@ -353,15 +367,21 @@ def params_schema() -> dict[str, Any]:
 @dataclass(frozen=True)
 class Paths:  # pylint: disable=too-many-public-methods  # one property per file of the pipeline
     """Every file the pipeline reads or writes, relative to the project root (``dvc.yaml``).
-    The three tables end in ``tables`` (params.yaml): a CSV file, or a folder of Parquet parts."""
+    The engine names the format of the three tables (a CSV file, or a folder of Parquet parts)
+    and of the two models in ``models/``."""
 
     root: Path
-    tables: str = "csv"
+    engine: str = "pandas"
 
     @classmethod
     def of(cls, root: Path) -> Paths:
-        """The paths of the project at ``root``, its tables as its ``params.yaml`` says."""
-        return cls(root, load_params(root / PARAMS_FILE).tables)
+        """The paths of the project at ``root``, for the engine its ``params.yaml`` names."""
+        return cls(root, load_params(root / PARAMS_FILE).engine)
+
+    @property
+    def tables(self) -> str:
+        """The tables' suffix: ``csv`` or ``parquet`` (``tables`` in params.yaml)."""
+        return TABLES[self.engine]
 
     def __truediv__(self, relative: str) -> Path:
         return self.root / relative
@@ -422,14 +442,20 @@ class Paths:  # pylint: disable=too-many-public-methods  # one property per file
         return self.tuning / "selection.json"
 
     @property
+    def models(self) -> Path:
+        """Output folder of ``train``: the model and the baseline."""
+        return self / "models"
+
+    @property
     def model(self) -> Path:
-        """The trained model (skops format, loaded with an explicit list of trusted types)."""
-        return self / "models/model.skops"
+        """The trained model: skops format, loaded with an explicit list of trusted types
+        (engine spark: a JSON description, see ``portable``)."""
+        return self.models / f"model.{MODEL_FILES[self.engine]}"
 
     @property
     def baseline(self) -> Path:
-        """The baseline model."""
-        return self / "models/baseline.skops"
+        """The baseline model, in the model's format."""
+        return self.models / f"baseline.{MODEL_FILES[self.engine]}"
 
     @property
     def metrics(self) -> Path:

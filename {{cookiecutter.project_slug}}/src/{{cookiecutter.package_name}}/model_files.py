@@ -1,4 +1,5 @@
-"""Model files: skops format, re-packed so the same model always gives the same bytes.
+"""Model files: skops format, re-packed so the same model always gives the same bytes (the
+Spark engine writes JSON descriptions instead, read by ``portable``).
 
 skops stores estimators as JSON plus numpy arrays and, unlike pickle, refuses on load any type it
 was not told to trust, so a model file from elsewhere cannot run code. skops embeds object ids and
@@ -16,6 +17,7 @@ from typing import Any
 
 import skops.io
 
+from . import portable
 from .artifacts import atomic_path
 
 # Types skops does not trust by default but our model choices need. Loading refuses anything else.
@@ -70,5 +72,8 @@ def save_model(model: Any, path: Path) -> None:
 
 
 def load_model(path: Path) -> Any:
-    """Load a model saved by :func:`save_model`, trusting only known scikit-learn types."""
+    """Load a model saved by :func:`save_model`, trusting only known scikit-learn types, or a
+    Spark run's model description (``.json``, see ``portable``)."""
+    if path.suffix == ".json":
+        return portable.load(path)
     return skops.io.load(path, trusted=TRUSTED_MODEL_TYPES)

@@ -9,6 +9,8 @@ are learned from training rows only (or one fold's) and applied unchanged to oth
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,25 +30,74 @@ from .errors import DataError
 
 
 @dataclass(frozen=True)
+class OnSpark:
+    """A family's MLlib estimator (a class of ``pyspark.ml.classification``) and how the grid's
+    scikit-learn arguments translate to its params, given the number of rows it is fitted on."""
+
+    estimator: str
+    arguments: Callable[[dict[str, Any], int], dict[str, Any]]
+    binary_only: bool = False
+
+
+@dataclass(frozen=True)
 class Family:
     """An estimator and what makes one of its candidates simpler than another: its arguments in
     order of importance, each with True when smaller values are simpler (None counts as
-    unbounded, the least simple)."""
+    unbounded, the least simple). ``spark`` is its counterpart on the Spark engine."""
 
     estimator: type[ClassifierMixin]
     simpler: tuple[tuple[str, bool], ...]
+    spark: OnSpark
+
+
+MLLIB_DEEPEST = 30  # MLlib's largest maxDepth: what an unbounded max_depth means on Spark
+
+
+def _logistic_on_spark(arguments: dict[str, Any], rows: int) -> dict[str, Any]:
+    # scikit-learn minimises C x (sum of losses) + |w|^2 / 2, MLlib the mean loss + regParam x
+    # |w|^2 / 2: the same objective when regParam = 1 / (C x rows). Columns are scaled already.
+    return {
+        "regParam": 1.0 / (arguments["C"] * rows),
+        "elasticNetParam": 0.0,
+        "maxIter": arguments["max_iter"],
+        "standardization": False,
+    }
+
+
+def _forest_on_spark(arguments: dict[str, Any], _: int) -> dict[str, Any]:
+    return {
+        "numTrees": arguments["n_estimators"],
+        "maxDepth": arguments["max_depth"] or MLLIB_DEEPEST,
+        "minInstancesPerNode": arguments["min_samples_leaf"],
+        "featureSubsetStrategy": "sqrt",
+    }
+
+
+def _boosting_on_spark(arguments: dict[str, Any], _: int) -> dict[str, Any]:
+    # MLlib grows trees by depth: the shallowest depth that allows max_leaf_nodes leaves.
+    return {
+        "stepSize": arguments["learning_rate"],
+        "maxIter": arguments["max_iter"],
+        "maxDepth": max(1, math.ceil(math.log2(arguments["max_leaf_nodes"]))),
+    }
 
 
 # Simplest family first: the order the one-standard-error rule and every tie follow.
 FAMILIES: dict[str, Family] = {
-    "logistic_regression": Family(LogisticRegression, (("C", True), ("max_iter", True))),
+    "logistic_regression": Family(
+        LogisticRegression,
+        (("C", True), ("max_iter", True)),
+        OnSpark("LogisticRegression", _logistic_on_spark),
+    ),
     "random_forest": Family(
         RandomForestClassifier,
         (("max_depth", True), ("min_samples_leaf", False), ("n_estimators", True)),
+        OnSpark("RandomForestClassifier", _forest_on_spark),
     ),
     "hist_gradient_boosting": Family(
         HistGradientBoostingClassifier,
         (("max_leaf_nodes", True), ("max_iter", True), ("learning_rate", True)),
+        OnSpark("GBTClassifier", _boosting_on_spark, binary_only=True),
     ),
 }
 SCALERS = {"standard": StandardScaler, "robust": RobustScaler}
@@ -55,6 +106,15 @@ SCALERS = {"standard": StandardScaler, "robust": RobustScaler}
 def column_kinds(features: pd.DataFrame, settings: PreprocessParams) -> tuple[list[str], list[str]]:
     """Numeric and categorical feature columns: text columns and ``categorical.columns`` are
     categorical, other columns numeric, ``skip`` columns neither."""
+    numeric = {name for name in features.columns if pd.api.types.is_numeric_dtype(features[name])}
+    return kinds(list(features.columns), numeric, settings)
+
+
+def kinds(
+    columns: list[str], numeric: set[str], settings: PreprocessParams
+) -> tuple[list[str], list[str]]:
+    """:func:`column_kinds` from the column names and the names of the numeric ones (what a
+    Spark table's schema tells)."""
     problems = [
         f"preprocess.{key}: column {name!r} is not a feature column"
         for key, names in (
@@ -62,15 +122,13 @@ def column_kinds(features: pd.DataFrame, settings: PreprocessParams) -> tuple[li
             ("categorical.columns", settings.categorical.columns),
         )
         for name in names
-        if name not in features.columns
+        if name not in columns
     ]
     if problems:
         raise DataError(problems)
-    used = [name for name in features.columns if name not in settings.skip]
+    used = [name for name in columns if name not in settings.skip]
     categorical = [
-        name
-        for name in used
-        if name in settings.categorical.columns or not pd.api.types.is_numeric_dtype(features[name])
+        name for name in used if name in settings.categorical.columns or name not in numeric
     ]
     return [name for name in used if name not in categorical], categorical
 

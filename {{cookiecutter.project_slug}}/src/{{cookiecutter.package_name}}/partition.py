@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import hashlib
 import math
+from collections.abc import Mapping
+from typing import Any
 
 import pandas as pd
 
@@ -36,19 +38,19 @@ def class_ranks(ids: pd.Series, labels: pd.Series, seed: int) -> pd.Series:
     return by_key.groupby("label", dropna=False).cumcount().reindex(ids.index)
 
 
-def too_small(labels: pd.Series, needed: int, what: str) -> list[str]:
-    """One line per class with fewer than ``needed`` rows."""
-    sizes = labels.value_counts(dropna=False)
+def too_small(sizes: Mapping[Any, int], needed: int, what: str) -> list[str]:
+    """One line per class with fewer than ``needed`` rows (``sizes``: rows per class)."""
     return [
         f"{what}: class {label!r} has {count} row{'s' if count != 1 else ''}; each class needs "
         f"at least {needed}"
-        for label, count in sizes[sizes < needed].items()
+        for label, count in sizes.items()
+        if count < needed
     ]
 
 
 def split_rows(ids: pd.Series, labels: pd.Series, test_size: float, seed: int) -> pd.Series:
     """``train`` or ``test`` for each row, in the rows' order (same index as ``ids``)."""
-    problems = too_small(labels, 2, "split")
+    problems = too_small(labels.value_counts(dropna=False).to_dict(), 2, "split")
     if problems:
         raise DataError([f"{line} (one to train on, one to test)" for line in problems])
     sizes = labels.value_counts(dropna=False)
@@ -60,7 +62,7 @@ def split_rows(ids: pd.Series, labels: pd.Series, test_size: float, seed: int) -
 def fold_rows(ids: pd.Series, labels: pd.Series, n_splits: int, seed: int) -> pd.Series:
     """The cross-validation fold (0 .. n_splits - 1) of each training row: every fold holds
     ``n // n_splits`` or one more rows of each class."""
-    problems = too_small(labels, n_splits, "tune")
+    problems = too_small(labels.value_counts(dropna=False).to_dict(), n_splits, "tune")
     if problems:
         raise DataError(
             [

@@ -20,15 +20,17 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from .config import SparkParams
+from .config import DataParams, Paths, SparkParams
 from .errors import DataError, ParamsError
-from .partition import held_out_count
+from .partition import held_out_count, too_small
 
 # Spark's names of the numeric column types (as ``DataFrame.dtypes`` gives them).
 NUMERIC = ("bigint", "int", "double", "float")
 # The driver JVM (in local mode, the executors too): no hsperfdata files in the system temp, its
 # temp files and log settings under scratch. A cluster's executors keep their own settings.
 JVM_OPTIONS = "-XX:-UsePerfData -Djava.io.tmpdir={tmp} -Dlog4j2.configurationFile={logging}"
+# Fits ``tune`` submits at once: a small fit is many short jobs that leave the executors idle.
+CONCURRENT_FITS = 4
 # Spark's own messages: errors only, one line each (a stage's output stays readable).
 LOG_SETTINGS = """\
 rootLogger.level = error
@@ -101,15 +103,28 @@ def rank_key(seed: int, id_column: str) -> Any:
     return functions.sha2(text, 256)
 
 
-def split_rows(frame: Any, id_column: str, label: str, test_size: float, seed: int) -> Any:
-    """``partition.split_rows`` on Spark: (id, subset) for every row of ``frame``. Only one row per
-    class (its size) comes back to the driver."""
+def class_sizes(frame: Any, label: str) -> dict[Any, int]:
+    """Rows per class (one row per class comes back to the driver)."""
+    return {row[label]: row["count"] for row in frame.groupBy(label).count().collect()}
+
+
+def class_rank(seed: int, id_column: str, label: str) -> Any:
+    """``partition.class_ranks`` as a Spark column: each row's place (0, 1, ...) within its
+    class, in the order of the seeded id hash."""
     from pyspark.sql import Window, functions  # pylint: disable=import-outside-toplevel
 
-    sizes = {row[label]: row["count"] for row in frame.groupBy(label).count().collect()}
-    small = [f"split: class {name!r} has {size} row" for name, size in sizes.items() if size < 2]
-    if small:
-        raise DataError([f"{line} (one to train on, one to test)" for line in small])
+    order = Window.partitionBy(label).orderBy(rank_key(seed, id_column))
+    return functions.row_number().over(order) - 1
+
+
+def split_rows(frame: Any, id_column: str, label: str, test_size: float, seed: int) -> Any:
+    """``partition.split_rows`` on Spark: (id, subset) for every row of ``frame``."""
+    from pyspark.sql import functions  # pylint: disable=import-outside-toplevel
+
+    sizes = class_sizes(frame, label)
+    problems = too_small(sizes, 2, "split")
+    if problems:
+        raise DataError([f"{line} (one to train on, one to test)" for line in problems])
     quota = functions.create_map(
         *[
             part
@@ -117,10 +132,38 @@ def split_rows(frame: Any, id_column: str, label: str, test_size: float, seed: i
             for part in (functions.lit(name), functions.lit(held_out_count(size, test_size)))
         ]
     )
-    order = Window.partitionBy(label).orderBy(rank_key(seed, id_column))
-    rank = functions.row_number().over(order) - 1
+    rank = class_rank(seed, id_column, label)
     subset = functions.when(rank < quota[functions.col(label)], "test").otherwise("train")
     return frame.select(id_column, subset.alias("subset"))
+
+
+def fold_rows(frame: Any, id_column: str, label: str, n_splits: int, seed: int) -> Any:
+    """``partition.fold_rows`` on Spark: ``frame`` with a ``fold`` column (0 .. n_splits - 1)."""
+    sizes = class_sizes(frame, label)
+    problems = too_small(sizes, n_splits, "tune")
+    if problems:
+        raise DataError(
+            [
+                f"{line} training rows for {n_splits} folds (lower tune.n_splits)"
+                for line in problems
+            ]
+        )
+    return frame.withColumn("fold", class_rank(seed, id_column, label) % n_splits)
+
+
+def subset_rows(opened: Any, paths: Paths, data: DataParams, subset: str) -> Any:
+    """``artifacts.load_subset`` on Spark: the feature rows of the ``train`` or ``test``
+    subset."""
+    features = opened.read.parquet(str(paths.features))
+    assignment = opened.read.parquet(str(paths.split)).where(f"subset = '{subset}'")
+    return features.join(assignment.select(data.id_column), data.id_column)
+
+
+def laid_out(frame: Any, id_column: str, partitions: int) -> Any:
+    """``frame`` hashed by id into ``partitions`` partitions, each sorted by id: the same
+    partitions whatever the cores, the files or the row order (a seeded MLlib fit samples each
+    partition with its own seed)."""
+    return frame.repartition(partitions, id_column).sortWithinPartitions(id_column)
 
 
 def part_of(id_column: str, parts: int) -> Any:

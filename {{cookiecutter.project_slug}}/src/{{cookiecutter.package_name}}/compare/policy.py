@@ -4,7 +4,8 @@ which may carry floating-point noise from the platform's math libraries, and how
 One tolerance serves every float the policy compares (columns of derived tables, probabilities,
 metrics), so the rules cannot contradict each other: a probability that moves within it moves a
 metric computed from it by about as much. Everything that is not a float (hashes of raw data and
-the split, integer and label columns, strings, counts) must be equal.
+the split, integer and label columns, strings, counts) must be equal. A run on the other engine
+is held to ``engines``: the same rows and verdicts, metrics within a wider tolerance.
 """
 
 from __future__ import annotations
@@ -30,6 +31,24 @@ class Floats(BaseModel):
     atol: float = Field(ge=0, le=1e-3)
 
 
+class EngineFloats(Floats):
+    """How far a metric of a Spark run may be from the pandas run's (different libraries fit the
+    models, so this is far wider than :class:`Floats`)."""
+
+    rtol: float = Field(ge=0, le=0.5)
+    atol: float = Field(ge=0, le=0.5)
+
+
+class Engines(BaseModel):
+    """How a pandas run and a Spark run of the same params must agree: the rows and the gates'
+    verdicts exactly, ``outputs`` (JSON files) within ``floats``, nothing else compared."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    floats: EngineFloats
+    outputs: list[str] = Field(min_length=1)
+
+
 class Policy(BaseModel):
     """The whole ``tolerance.yaml``."""
 
@@ -37,6 +56,7 @@ class Policy(BaseModel):
 
     floats: Floats
     outputs: dict[str, Check] = Field(min_length=1)
+    engines: Engines
 
 
 def load_policy(path: Path) -> Policy:

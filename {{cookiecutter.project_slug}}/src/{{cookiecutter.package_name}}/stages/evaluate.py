@@ -7,6 +7,8 @@ from ``tune``, so ``dvc metrics show`` and ``dvc exp show`` put them side by sid
 ``reports/predictions.csv`` (row id, actual, predicted, probability), curve data under
 ``reports/plots/`` for ``dvc plots show`` (model and baseline; per class for the model), and the
 same plots as SVG files with an offline page, ``reports/evaluation.html``. Every number is finite.
+With ``engine: spark`` the model's description is applied on the executors and the test rows'
+ids, labels and probabilities are gathered here to be scored by the same code.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import pandas as pd
 from sklearn import metrics
 from sklearn.preprocessing import label_binarize
 
-from .. import figures
+from .. import figures, spark, spark_models
 from ..artifacts import atomic_path, load_subset, read_json, write_csv, write_json
 from ..config import Params, Paths
 from ..model_files import load_model
@@ -65,13 +67,32 @@ def write_curves(
     return curve_data
 
 
+def probabilities_on_spark(
+    params: Params, paths: Paths, models: dict[str, Any]
+) -> tuple[pd.Series, dict[str, np.ndarray]]:
+    """The test rows' labels (indexed by id) and each model's probabilities: the model is applied
+    on the executors, and only ids, labels and probabilities come back (the baseline's do not
+    depend on the features)."""
+    with spark.session(params.spark, paths.spark_scratch) as session:
+        rows = spark.subset_rows(session, paths, params.data, "test")
+        table = spark_models.scored(rows, models["model"], params.data)
+    labels = table.pop(params.data.label)
+    return labels, {
+        "model": table.to_numpy(),
+        "baseline": models["baseline"].predict_proba(table.iloc[:, :0]),
+    }
+
+
 def run(params: Params, paths: Paths) -> None:
     """Score both models; write metrics, scores, predictions, curve data and figures."""
-    features, labels = load_subset(paths, params.data, "test")
     models = {"model": load_model(paths.model), "baseline": load_model(paths.baseline)}
+    if params.engine == "spark":
+        labels, probabilities = probabilities_on_spark(params, paths, models)
+    else:
+        features, labels = load_subset(paths, params.data, "test")
+        probabilities = {name: model.predict_proba(features) for name, model in models.items()}
     classes = models["model"].classes_.tolist()
     task = Task(labels, classes, params.data, params.evaluate.threshold, "evaluate: the test rows")
-    probabilities = {name: model.predict_proba(features) for name, model in models.items()}
     scores = {name: task.scores(p) for name, p in probabilities.items()}
     curve_data = write_curves(paths, task, probabilities)
     predicted, probability = decide(
@@ -79,7 +100,7 @@ def run(params: Params, paths: Paths) -> None:
     )
     write_csv(
         pd.DataFrame({"actual": task.truth, "predicted": predicted, "probability": probability})
-        .set_axis(features.index)
+        .set_axis(labels.index)
         .reset_index(),
         paths.predictions,
     )
