@@ -478,11 +478,11 @@ SPARK_FAULTS = [
         "tests/test_spark.py::test_a_description_predicts_what_the_mllib_model_predicts",
     ),
     Fault(
-        "spark-tree-split-strict",
-        "A described tree sends a row left at its threshold, as MLlib does (value <= threshold).",
-        f"{SRC}/portable.py",
-        "go_left = matrix[rows, feature[at]] <= threshold[at]",
-        "go_left = matrix[rows, feature[at]] < threshold[at]",
+        "spark-forest-leaf-counts",
+        "A described forest averages each tree's class shares at the leaf, as MLlib does.",
+        f"{SRC}/spark_models.py",
+        '[count / sum(node["impurityStats"]) for count in node["impurityStats"]]',
+        'list(node["impurityStats"])',
         "tests/test_spark.py::test_a_description_predicts_what_the_mllib_model_predicts",
     ),
     Fault(
