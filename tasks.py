@@ -12,8 +12,8 @@
                                and the reference run (tests/reference-run/)
     python3 tasks.py bench     print timing figures (see docs/benchmarks.md)
     python3 tasks.py bench-engines
-                               the data stages on pandas and on Spark, time and peak memory by
-                               row count (see docs/benchmarks.md)
+                               the data stages (--training: and training) on pandas and on
+                               Spark, time and peak memory by row count (see docs/benchmarks.md)
     python3 tasks.py faults    apply each fault patch (tests/faults.py) to a baked project and
                                print whether the generated tests catch it
     python3 tasks.py workflows bake a project (key=value answers), or take one (--project DIR),
