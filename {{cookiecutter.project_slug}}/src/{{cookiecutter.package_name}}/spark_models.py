@@ -28,7 +28,7 @@ from . import portable
 from .config import BaselineParams, DataParams, PreprocessParams
 from .errors import DataError
 from .models import FAMILIES, kinds
-from .spark import NUMERIC, laid_out
+from .spark import NUMERIC, class_sizes, laid_out
 
 # Floats of a description keep this many significant digits. Spark adds partial sums (gradients,
 # means) in the order its tasks finish, which moves the last bits from run to run; rounded, a rerun
@@ -84,7 +84,7 @@ def _categorical(
     """Fill value and sorted categories of each categorical column."""
     found = []
     for name in names:
-        counts = {row[name]: row["count"] for row in frame.groupBy(name).count().collect()}
+        counts = class_sizes(frame, name)  # rows per value, missing ones under None
         missing = counts.pop(None, 0)
         if settings.categorical.impute == "constant":
             fill = 0 if name in numeric else CONSTANT_FILL
@@ -241,7 +241,7 @@ def fit(  # pylint: disable=too-many-arguments  # what to fit, on what, and wher
 
 def baseline(rows: Any, label: str, settings: BaselineParams) -> dict[str, Any]:
     """The baseline, computed directly from the class counts of ``rows``."""
-    counts = {row[label]: row["count"] for row in rows.groupBy(label).count().collect()}
+    counts = class_sizes(rows, label)
     classes = sorted(counts)
     shares = np.array([counts[value] for value in classes], dtype="float64") / sum(counts.values())
     if settings.strategy == "most_frequent":
