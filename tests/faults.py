@@ -445,6 +445,14 @@ SPARK_FAULTS = [
         "tests/test_spark.py::test_output_parts_are_the_same_bytes_whatever_the_partitioning",
     ),
     Fault(
+        "spark-launcher-perf-data",
+        "No JVM a session starts leaves an hsperfdata folder in the system temp.",
+        f"{SRC}/spark.py",
+        'os.environ["SPARK_LAUNCHER_OPTS"] = f"{launcher} {NO_PERF_DATA}".strip()',
+        "pass  # the launcher JVM keeps its default",
+        "tests/test_spark.py::test_no_jvm_of_a_session_leaves_perf_data_in_the_system_temp",
+    ),
+    Fault(
         "spark-split-by-id",
         "Spark ranks the rows of a class by the seeded id hash, as pandas does.",
         f"{SRC}/spark.py",

@@ -10,6 +10,7 @@ Skipped, saying why, where pyspark or Java is missing (`poetry install --with sp
 
 from __future__ import annotations
 
+import os
 import shutil
 
 import numpy as np
@@ -78,6 +79,12 @@ def test_output_parts_are_the_same_bytes_whatever_the_partitioning(spark, tmp_pa
     assert sorted(written[1]) == [f"part-{number:05d}.parquet" for number in range(4)]
     back = pd.read_parquet(tmp_path / "run-1" / "table").sort_values("row_id", ignore_index=True)
     assert back.equals(table(1000, seed=0).sort_values("row_id", ignore_index=True))
+
+
+def test_no_jvm_of_a_session_leaves_perf_data_in_the_system_temp(spark):
+    driver = spark.sparkContext._jvm.java.lang.management.ManagementFactory  # pylint: disable=W0212
+    assert engine.NO_PERF_DATA in list(driver.getRuntimeMXBean().getInputArguments())
+    assert engine.NO_PERF_DATA in os.environ["SPARK_LAUNCHER_OPTS"].split()  # spark-submit's JVM
 
 
 def test_a_missing_pyspark_or_java_is_one_line_each(monkeypatch, tmp_path):

@@ -26,9 +26,11 @@ from .partition import held_out_count, too_small
 
 # Spark's names of the numeric column types (as ``DataFrame.dtypes`` gives them).
 NUMERIC = ("bigint", "int", "double", "float")
-# The driver JVM (in local mode, the executors too): no hsperfdata files in the system temp, its
-# temp files and log settings under scratch. A cluster's executors keep their own settings.
-JVM_OPTIONS = "-XX:-UsePerfData -Djava.io.tmpdir={tmp} -Dlog4j2.configurationFile={logging}"
+# No JVM of a stage leaves an hsperfdata folder in the system temp.
+NO_PERF_DATA = "-XX:-UsePerfData"
+# The driver JVM (in local mode, the executors too): its temp files and log settings under
+# scratch. A cluster's executors keep their own settings.
+JVM_OPTIONS = NO_PERF_DATA + " -Djava.io.tmpdir={tmp} -Dlog4j2.configurationFile={logging}"
 # Fits ``tune`` submits at once: a small fit is many short jobs that leave the executors idle.
 CONCURRENT_FITS = 4
 # Spark's own messages: errors only, one line each (a stage's output stays readable).
@@ -87,6 +89,10 @@ def session(params: SparkParams, scratch: Path) -> Iterator[Any]:
     )
     if params.master.startswith("local"):  # tasks run here: in this very environment
         builder = builder.config("spark.pyspark.python", sys.executable)
+    # spark-submit first starts a small launcher JVM, whose options come from this variable only.
+    launcher = os.environ.get("SPARK_LAUNCHER_OPTS", "")
+    if NO_PERF_DATA not in launcher.split():
+        os.environ["SPARK_LAUNCHER_OPTS"] = f"{launcher} {NO_PERF_DATA}".strip()
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
     try:
