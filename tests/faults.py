@@ -424,6 +424,14 @@ FAULTS = [
         "test_columns_are_prepared_as_scikit_learn_prepares_them_unseen_categories_too",
     ),
     Fault(
+        "gate-failures-without-details",
+        "A failed expectation is reported with what the data showed, not only its verdict.",
+        f"{SRC}/stages/validate.py",
+        "return expectation.expectation_type not in FROM_FACTS or not verdict.success",
+        "return expectation.expectation_type not in FROM_FACTS",
+        "tests/test_validate.py::test_a_failing_gate_writes_its_report_and_names_each_failure",
+    ),
+    Fault(
         "engines-rows-unchecked",
         "A Spark run compared with a pandas run must hold the same rows.",
         f"{SRC}/compare/__init__.py",

@@ -19,7 +19,7 @@ import pytest
 from sklearn.dummy import DummyClassifier
 
 from {{ cookiecutter.package_name }} import spark as engine
-from {{ cookiecutter.package_name }} import spark_models
+from {{ cookiecutter.package_name }} import gate_facts, spark_models
 from {{ cookiecutter.package_name }}.config import BaselineParams, load_params
 from {{ cookiecutter.package_name }}.errors import DataError, ParamsError
 from {{ cookiecutter.package_name }}.models import build_model, preprocessor
@@ -134,6 +134,24 @@ def test_a_gate_on_spark_writes_the_summary_pandas_writes_by_verdict_and_counts(
     assert {key: on_spark[key] for key in counts} == {key: on_pandas[key] for key in counts}
     report = (tmp_path / "spark" / "raw.html").read_text(encoding="utf-8")
     assert f"{len(frame)} rows" in report or f"{len(frame):,} rows" in report
+
+
+def test_the_report_facts_on_spark_are_the_ones_pandas_reads(spark):
+    frame = table(503, seed=0)
+    frame["few"] = [
+        None if number % 7 == 0 else number % gate_facts.DISTINCT for number in range(503)
+    ]
+    frame["many"] = [number % (gate_facts.DISTINCT + 1) for number in range(503)]
+    on_pandas = gate_facts.facts(frame)
+    on_spark = gate_facts.spark_facts(spark.createDataFrame(frame))
+    assert on_spark["by"]["few"]["values"] == list(range(gate_facts.DISTINCT))
+    for name in ("row_id", "value", "many"):
+        assert on_spark["by"][name]["values"] is None
+    assert on_spark["by"]["label"]["values"] == ["a", "b", "c"]
+    for facts in (on_pandas, on_spark):  # strings: pandas' str dtype, Spark's string (object)
+        for name in ("row_id", "label"):
+            del facts["by"][name]["dtype"]
+    assert on_spark == on_pandas
 
 
 def in_id_order(frame: pd.DataFrame, id_column: str = "row_id") -> pd.DataFrame:

@@ -26,7 +26,7 @@ from .. import spark
 from ..artifacts import atomic_path, read_table, write_json
 from ..config import Params, Paths
 from ..errors import DataError, SuiteError
-from ..gate_facts import facts, spark_facts
+from ..gate_facts import FROM_FACTS, facts, spark_facts
 from ..gate_report import render_html
 
 DATASETS = ("raw", "features")
@@ -89,9 +89,9 @@ def _plain(value: Any) -> Any:
     return value if isinstance(value, (str, int, float, bool, type(None))) else str(value)
 
 
-def _observed(result: Any, column: str | None, frame: Any) -> Any:
+def _observed(result: Any, column: str | None, columns: list[str]) -> Any:
     """What the data showed, in the shape that fits the expectation."""
-    if column is not None and column not in frame.columns:
+    if column is not None and column not in columns:
         return "column is missing"
     if result.exception_info and result.exception_info.get("raised_exception"):
         return f"could not run: {result.exception_info.get('exception_message')}"
@@ -146,11 +146,18 @@ def for_spark(expectations: list[Any]) -> list[Any]:
     return translated
 
 
-def check(frame: Any, expectations: list[Any]) -> list[dict[str, Any]]:
-    """Validate ``frame`` (a pandas or a Spark DataFrame); one outcome per expectation, in suite
-    order."""
-    gx = _great_expectations()
-    context = gx.get_context(mode="ephemeral")
+def _needs_details(expectation: Any, verdict: Any, columns: list[str]) -> bool:
+    """Whether the report reads GX's details of this expectation: not for one that passed and
+    is described from the facts, nor for one on a missing column (that is all there is to say)."""
+    column = expectation.configuration.kwargs.get("column")
+    if column is not None and column not in columns:
+        return False
+    return expectation.expectation_type not in FROM_FACTS or not verdict.success
+
+
+def _batch(frame: Any) -> Any:
+    """``frame`` (pandas or Spark) as a GX batch in an ephemeral context."""
+    context = _great_expectations().get_context(mode="ephemeral")
     context.variables.progress_bars = {"globally": False}
     if isinstance(frame, pd.DataFrame):
         # GX 1.x does not know pandas' ``str`` dtype; as ``object`` each value is checked as a str.
@@ -158,17 +165,41 @@ def check(frame: Any, expectations: list[Any]) -> list[dict[str, Any]]:
         frame = frame.astype({name: object for name in text})
         source = context.data_sources.add_pandas("pipeline")
     else:
-        expectations = for_spark(expectations)
         source = context.data_sources.add_spark("pipeline")
-    batch = (
+    return (
         source.add_dataframe_asset("table")
         .add_batch_definition_whole_dataframe("whole")
         .get_batch(batch_parameters={"dataframe": frame})
     )
-    suite = gx.ExpectationSuite(name="gate", expectations=expectations)
-    results = {_key(result.expectation_config): result for result in batch.validate(suite).results}
+
+
+def _validated(batch: Any, expectations: list[Any], result_format: str) -> dict[str, Any]:
+    """GX's result of each expectation, by :func:`_key`."""
+    suite = _great_expectations().ExpectationSuite(name="gate", expectations=expectations)
+    results = batch.validate(suite, result_format=result_format).results
+    return {_key(result.expectation_config): result for result in results}
+
+
+def check(frame: Any, expectations: list[Any]) -> list[dict[str, Any]]:
+    """Validate ``frame`` (a pandas or a Spark DataFrame); one outcome per expectation, in suite
+    order."""
+    columns = list(frame.columns)
+    if not isinstance(frame, pd.DataFrame):
+        expectations = for_spark(expectations)
+    batch = _batch(frame)
+    # Verdicts first: GX computes the bare verdicts of many expectations in one pass over the
+    # table, but their details (counts, examples, observed values) one expectation at a time,
+    # several Spark jobs each.
+    results = _validated(batch, expectations, "BOOLEAN_ONLY")
+    detailed = [
+        expectation
+        for expectation in expectations
+        if _needs_details(expectation, results[_key(expectation.configuration)], columns)
+    ]
+    if detailed:
+        results |= _validated(batch, detailed, "SUMMARY")
     outcomes = []
-    for expectation in suite.expectations:
+    for expectation in expectations:
         result = results[_key(expectation.configuration)]
         kwargs = expectation.configuration.kwargs
         column = kwargs.get("column")
@@ -181,7 +212,7 @@ def check(frame: Any, expectations: list[Any]) -> list[dict[str, Any]]:
                 "expected": _plain(
                     {k: v for k, v in kwargs.items() if k not in {"column", "batch_id"}}
                 ),
-                "observed": _observed(result, column, frame),
+                "observed": _observed(result, column, columns),
                 "notes": expectation.notes,
             }
         )
