@@ -18,8 +18,9 @@ import pandas as pd
 import pytest
 from sklearn.dummy import DummyClassifier
 
+from {{ cookiecutter.package_name }} import gate_facts
 from {{ cookiecutter.package_name }} import spark as engine
-from {{ cookiecutter.package_name }} import gate_facts, spark_models
+from {{ cookiecutter.package_name }} import spark_models
 from {{ cookiecutter.package_name }}.config import BaselineParams, load_params
 from {{ cookiecutter.package_name }}.errors import DataError, ParamsError
 from {{ cookiecutter.package_name }}.models import build_model, preprocessor
