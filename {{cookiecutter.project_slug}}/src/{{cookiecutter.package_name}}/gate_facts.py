@@ -41,6 +41,12 @@ def _numbers(series: pd.Series) -> pd.Series:
     return pd.to_numeric(series[series.map(is_number)], errors="coerce").dropna()
 
 
+def _listed(found: Any) -> list[Any] | None:
+    """A column's distinct values in the report's order, or ``None`` when there are more than
+    :data:`DISTINCT` (both engines)."""
+    return sort_values(scalar(value) for value in found) if len(found) <= DISTINCT else None
+
+
 def facts(frame: pd.DataFrame) -> Facts:
     """Row count, column names and, per column, dtype, missing count, numeric range and the
     distinct values (``None`` when there are more than :data:`DISTINCT`)."""
@@ -54,7 +60,7 @@ def facts(frame: pd.DataFrame) -> Facts:
             "missing": int(series.isna().sum()),
             "min": scalar(numbers.min()) if len(numbers) else None,
             "max": scalar(numbers.max()) if len(numbers) else None,
-            "values": sort_values(scalar(v) for v in found) if len(found) <= DISTINCT else None,
+            "values": _listed(found),
         }
     return {"rows": len(frame), "columns": [str(name) for name in frame.columns], "by": columns}
 
@@ -104,7 +110,7 @@ def spark_facts(frame: Any) -> Facts:
         if row[f"distinct{index}"] <= 2 * DISTINCT:
             query = frame.select(f"`{name}`").dropna().distinct().limit(DISTINCT + 1)
             found = [item[0] for item in query.collect()]
-            values = sort_values(scalar(v) for v in found) if len(found) <= DISTINCT else None
+            values = _listed(found)
         columns[name] = {
             "dtype": PANDAS_NAMES.get(kinds[name], kinds[name]),
             "missing": int(row[f"missing{index}"] or 0),
