@@ -67,8 +67,11 @@ def tree_rss(root: int) -> int:
     return sum(resident.get(pid, 0) for pid in tree)
 
 
-def measured(command: list[str | Path], cwd: Path, env: dict[str, str]) -> tuple[float, float]:
-    """Seconds and peak resident memory (MB, whole process tree) of one run; fails loudly."""
+def measured(
+    command: list[str | Path], cwd: Path, env: dict[str, str]
+) -> tuple[float, float] | None:
+    """Seconds and peak resident memory (MB, whole process tree) of one run; None if it failed,
+    its error printed to stderr."""
     start = time.perf_counter()
     process = subprocess.Popen(  # pylint: disable=consider-using-with  # polled below
         [str(part) for part in command],
@@ -91,7 +94,12 @@ def measured(command: list[str | Path], cwd: Path, env: dict[str, str]) -> tuple
     sampler.join()
     elapsed = time.perf_counter() - start
     if process.returncode:
-        sys.exit(f"{' '.join(map(str, command))} failed:\n{output[-4000:]}")
+        # Without the JVM's stack frames, which a stopped session prints after Python's error.
+        lines = [line for line in output.splitlines() if not line.startswith(("\tat ", "\t..."))]
+        print(
+            f"{' '.join(map(str, command))} failed:\n" + "\n".join(lines)[-6000:], file=sys.stderr
+        )
+        return None
     return elapsed, peak[0] / 2**20
 
 
@@ -116,6 +124,23 @@ def configure(project: Path, engine: str, rows: int) -> None:
     params.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
+def run_stages(
+    stages: list[list[str]], command: list[str | Path], project: Path, env: dict[str, str]
+) -> tuple[list[str], float]:
+    """The table cells of one engine at one size (each stage's figures, then the total) and the
+    largest peak in MB. A stage that fails is marked so, and the stages after it, which read its
+    outputs, are not run."""
+    cells: list[str] = []
+    total = peak = 0.0
+    for stage in stages:
+        figures = measured([*command, *stage], project, env)
+        if figures is None:
+            return cells + ["failed"] + ["-"] * (len(stages) - len(cells)), peak
+        cells.append(f"{figures[0]:.1f} / {figures[1]:.0f}")
+        total, peak = total + figures[0], max(peak, figures[1])
+    return cells + [f"{total:.1f}"], peak
+
+
 def main() -> None:
     """Measure and print."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -131,6 +156,13 @@ def main() -> None:
     )
     parser.add_argument(
         "--training", action="store_true", help="time tune, train and evaluate too (one candidate)"
+    )
+    parser.add_argument(
+        "--engines",
+        nargs="*",
+        choices=["pandas", "spark"],
+        default=["pandas", "spark"],
+        help="the engines to measure (default: both)",
     )
     args = parser.parse_args()
     env = dict(os.environ)
@@ -152,18 +184,14 @@ def main() -> None:
         package = json.loads((project / ".cookiecutter.json").read_text())["package_name"]
         over_budget = False
         for rows in args.sizes:
-            for engine in ("pandas", "spark"):
+            for engine in args.engines:
                 if engine == "pandas" and over_budget:
                     cells = ["over budget"] * len(names) + ["-"]
                 else:
                     configure(project, engine, rows)
-                    figures = [
-                        measured([python, "-m", package, *stage], project, project_env)
-                        for stage in stages
-                    ]
-                    over_budget |= engine == "pandas" and max(mb for _, mb in figures) > args.budget
-                    cells = [f"{seconds:.1f} / {mb:.0f}" for seconds, mb in figures]
-                    cells.append(f"{sum(seconds for seconds, _ in figures):.1f}")
+                    cells, peak = run_stages(stages, [python, "-m", package], project, project_env)
+                    over_budget |= engine == "pandas" and peak > args.budget
+
                 # Each row as soon as it is measured: a long run stopped early keeps its figures.
                 print(f"| {rows:,} | {engine} | " + " | ".join(cells) + " |", flush=True)
 

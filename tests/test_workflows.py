@@ -66,6 +66,9 @@ def test_a_template_update_passes_every_workflow_step_run_here(tmp_path, locked_
     ):
         assert line in report, report
     assert "legs that ran here agree; 3 others missing, as expected" in report
+    # The tests job installs the spark group, so the Spark engine's tests ran: pytest's summary
+    # (-ra) names a skipped module's reason, and each of test_spark.py's begins so.
+    assert "the Spark engine needs" not in result.stdout, result.stdout[-6000:]
     # The README's test command is the tests job's step, so the run above has tried it literally.
     readme = (project / "README.md").read_text(encoding="utf-8")
     ci = yaml.safe_load((project / ".github/workflows/ci.yml").read_text(encoding="utf-8"))

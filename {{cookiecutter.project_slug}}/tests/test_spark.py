@@ -282,7 +282,7 @@ def test_columns_are_prepared_on_spark_as_scikit_learn_prepares_them(spark, para
     features = frame.drop(columns=["row_id", "label"])
     learned = spark_models.preparation(spark.createDataFrame(features), settings, [])
     expected = preprocessor(settings, ["size", "count"], ["region"]).fit(features)
-    # Medians and quartiles are approximate on Spark (rank error under 1 / 100,000): on a few
+    # Medians and quartiles are approximate on Spark (rank error under 1 / 10,000): on a few
     # hundred rows they are the rows' own values where scikit-learn averages two of them.
     np.testing.assert_allclose(
         prepared(learned, features), expected.transform(features), rtol=0.05, atol=0.05
