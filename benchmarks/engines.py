@@ -8,6 +8,8 @@ summed resident memory of the stage's process tree (the JVM and Python workers i
 every 0.2 s. pandas stops at the first size where a stage exceeds the memory budget; Spark goes
 on. With ``--training``, ``tune``, ``train`` and ``evaluate`` are timed too, on one candidate (a
 logistic regression, three folds), so the figures show each engine's cost, not the grid's.
+``--engines spark`` measures one engine only. A stage that fails is marked ``failed`` in its row,
+its error printed, and the run goes on with the next engine or size: a long run keeps its figures.
 Figures are printed as Markdown for docs/benchmarks.md; nothing here asserts a target.
 """
 
@@ -191,7 +193,6 @@ def main() -> None:
                     configure(project, engine, rows)
                     cells, peak = run_stages(stages, [python, "-m", package], project, project_env)
                     over_budget |= engine == "pandas" and peak > args.budget
-
                 # Each row as soon as it is measured: a long run stopped early keeps its figures.
                 print(f"| {rows:,} | {engine} | " + " | ".join(cells) + " |", flush=True)
 
