@@ -28,16 +28,12 @@ from . import portable
 from .config import BaselineParams, DataParams, PreprocessParams
 from .errors import DataError
 from .models import FAMILIES, kinds
-from .spark import NUMERIC, class_sizes, laid_out
+from .spark import NUMERIC, QUANTILE_ACCURACY, class_sizes, laid_out
 
 # Floats of a description keep this many significant digits. Spark adds partial sums (gradients,
 # means) in the order its tasks finish, which moves the last bits from run to run; rounded, a rerun
 # writes the same bytes, and a change below 1e-10 relative never reaches a rounded score.
 DIGITS = 10
-# percentile_approx: rank error at most 1 / 10,000 of the rows (Spark's default). Its summaries
-# live outside Spark's managed memory, one per column and task, and grow with the accuracy: at
-# 100,000, four fits at a time ran a 2 GB driver out of heap on 4 million rows.
-QUANTILE_ACCURACY = 10_000
 CONSTANT_FILL = "missing_value"  # scikit-learn's constant fill for text (0 for numeric codes)
 
 
