@@ -256,7 +256,7 @@ FAULTS = [
         "warnings-stop-the-gate",
         "A failed warning is printed and recorded but does not stop the run.",
         f"{SRC}/stages/validate.py",
-        '"success": failed["critical"] == 0,',
+        '"success": failed["critical"] == 0 and not any(map(could_not_run, failures)),',
         '"success": not failures,',
         "tests/test_validate.py::"
         "test_failed_warnings_alone_pass_the_gate_but_one_critical_failure_stops_it",
@@ -430,6 +430,14 @@ FAULTS = [
         "return expectation.expectation_type not in FROM_FACTS or not verdict.success",
         "return expectation.expectation_type not in FROM_FACTS",
         "tests/test_validate.py::test_a_failing_gate_writes_its_report_and_names_each_failure",
+    ),
+    Fault(
+        "gate-check-that-raised-passes",
+        "A check GX cannot run stops its gate, whatever its severity.",
+        f"{SRC}/stages/validate.py",
+        "        for found in (info, *info.values())",
+        "        for found in (info,)  # only an error GX keeps at the top",
+        "tests/test_validate.py::test_a_check_that_cannot_run_stops_the_gate_whatever_its_severity",
     ),
     Fault(
         "engines-rows-unchecked",

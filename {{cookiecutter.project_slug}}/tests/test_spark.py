@@ -22,7 +22,7 @@ from {{ cookiecutter.package_name }} import gate_facts
 from {{ cookiecutter.package_name }} import spark as engine
 from {{ cookiecutter.package_name }} import spark_models
 from {{ cookiecutter.package_name }}.config import BaselineParams, load_params
-from {{ cookiecutter.package_name }}.errors import DataError, ParamsError
+from {{ cookiecutter.package_name }}.errors import DataError, ParamsError, SuiteError
 from {{ cookiecutter.package_name }}.models import build_model, preprocessor
 from {{ cookiecutter.package_name }}.partition import fold_rows, split_rows
 from {{ cookiecutter.package_name }}.portable import FORMAT, PortableModel, prepared
@@ -154,6 +154,13 @@ def test_a_gate_on_spark_takes_quartiles_in_one_pass_and_judges_them_as_on_panda
     assert not exact
     assert outcomes["spark"] == outcomes["pandas"]
     assert outcomes["spark"] and all(success != shifted for _, success, _ in outcomes["spark"])
+
+
+def test_a_check_gx_cannot_run_stops_a_gate_on_spark_as_on_pandas(spark, tmp_path):
+    frame = test_validate.FRAMES["raw"].infer_objects()
+    suite = test_validate.write_suite(tmp_path, [test_validate.unrunnable(frame)])
+    with pytest.raises(SuiteError, match="could not run: .*relative error"):
+        validate.gate("raw", spark.createDataFrame(frame), suite, tmp_path / "reports")
 
 
 def test_a_gate_on_spark_writes_the_summary_pandas_writes_by_verdict_and_counts(spark, tmp_path):

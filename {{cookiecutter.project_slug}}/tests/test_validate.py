@@ -224,6 +224,31 @@ def write_suite(tmp_path: Path, entries: list) -> Path:
 GOOD = {"type": "expect_table_row_count_to_be_between", "kwargs": {"min_value": 1}, "notes": "ok"}
 
 
+def unrunnable(frame: pd.DataFrame) -> dict:
+    """A drift check GX cannot run: it reads a relative error as text, which its metrics refuse."""
+    kwargs = {
+        "column": numeric(frame)[0],
+        "quantile_ranges": {"quantiles": [0.5], "value_ranges": [[None, None]]},
+        "allow_relative_error": 0.01,
+    }
+    return {"type": QUARTILES, "kwargs": kwargs, "severity": "warning", "notes": "cannot run"}
+
+
+@pytest.mark.parametrize("bad_data", [False, True], ids=["good_data", "bad_data"])
+def test_a_check_that_cannot_run_stops_the_gate_whatever_its_severity(tmp_path, bad_data):
+    frame = FRAMES["raw"]
+    rows = {**GOOD, "kwargs": {"min_value": len(frame) + 1}} if bad_data else GOOD
+    suite = write_suite(tmp_path, [rows, unrunnable(frame)])
+    with pytest.raises(DataError if bad_data else SuiteError) as caught:
+        validate.gate("raw", frame, suite, tmp_path / "reports")
+    problems = caught.value.problems
+    assert len(problems) == (2 if bad_data else 1)
+    assert f'{QUARTILES} on column {numeric(frame)[0]!r}: observed "could not run: ' in problems[-1]
+    assert "allow_relative_error" in problems[-1]
+    summary = json.loads((tmp_path / "reports" / "raw.json").read_text(encoding="utf-8"))
+    assert summary["success"] is False
+
+
 def test_failed_warnings_alone_pass_the_gate_but_one_critical_failure_stops_it():
     failure = {"expectation": MEAN, "column": LABEL, "success": False, "observed": 0.9}
     warning, critical = {**failure, "severity": "warning"}, {**failure, "severity": "critical"}

@@ -7,7 +7,8 @@ do not stop the run. The next stage depends on the gate's summary, so a failed g
 summary (``reports/validation/<name>.json``) and the HTML report hold no timestamps, run ids or
 paths, so DVC sees the same data as the same result; the report also documents every expectation
 with what the data showed (see ``gate_report``). Exit codes: 1 when the data break the suite, 3
-when the suite itself is broken.
+when the suite itself is broken, which includes a check GX cannot run on data that pass every
+other critical check (whatever its severity: a warning that checks nothing is no warning).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from ..gate_report import render_html
 
 DATASETS = ("raw", "features")
 QUANTILES = "expect_column_quantile_values_to_be_between"
+COULD_NOT_RUN = "could not run: "
 
 
 def _great_expectations() -> Any:
@@ -90,12 +92,25 @@ def _plain(value: Any) -> Any:
     return value if isinstance(value, (str, int, float, bool, type(None))) else str(value)
 
 
+def _raised(result: Any) -> str | None:
+    """GX's message, on one line, when computing an expectation raised: GX keeps it at the top of
+    ``exception_info`` or under each metric that raised."""
+    info = result.exception_info or {}
+    messages = [
+        " ".join(str(found.get("exception_message")).split())
+        for found in (info, *info.values())
+        if isinstance(found, dict) and found.get("raised_exception")
+    ]
+    return "; ".join(dict.fromkeys(messages)) or None
+
+
 def _observed(result: Any, column: str | None, columns: list[str]) -> Any:
     """What the data showed, in the shape that fits the expectation."""
     if column is not None and column not in columns:
         return "column is missing"
-    if result.exception_info and result.exception_info.get("raised_exception"):
-        return f"could not run: {result.exception_info.get('exception_message')}"
+    message = _raised(result)
+    if message:
+        return COULD_NOT_RUN + message
     details = result.result or {}
     mismatched = (details.get("details") or {}).get("mismatched")
     if mismatched:
@@ -160,13 +175,15 @@ def _quantiles_on_spark(frame: Any, expectations: list[Any]) -> dict[str, dict[s
     """GX's verdict of each quantile check on a numeric column of a Spark table, by :func:`_key`,
     judged by GX on quantiles :func:`spark.quantiles` computes in one pass: GX would ask Spark for
     exact ones, which hold the whole column in the driver. Checks on missing or non-numeric
-    columns stay with GX, which fails them as it does on pandas."""
+    columns, or that set ``allow_relative_error``, stay with GX, which fails them as it does on
+    pandas."""
     types = dict(frame.dtypes)
     chosen = [
         expectation
         for expectation in expectations
         if expectation.expectation_type == QUANTILES
         and types.get(expectation.configuration.kwargs["column"]) in spark.NUMERIC
+        and not expectation.configuration.kwargs.get("allow_relative_error")
     ]
     values = spark.quantiles(
         frame,
@@ -255,8 +272,15 @@ def check(frame: Any, expectations: list[Any]) -> list[dict[str, Any]]:
     return outcomes
 
 
+def could_not_run(outcome: dict[str, Any]) -> bool:
+    """Whether GX raised computing this outcome's expectation (so it checked nothing)."""
+    seen = outcome["observed"]
+    return not outcome["success"] and isinstance(seen, str) and seen.startswith(COULD_NOT_RUN)
+
+
 def summarize(dataset: str, frame: Any, outcomes: list[dict[str, Any]]) -> dict[str, Any]:
-    """The gate's deterministic summary: counts and every failed expectation."""
+    """The gate's deterministic summary: counts and every failed expectation. A gate passes when
+    no critical expectation fails and every expectation ran."""
     failures = [outcome for outcome in outcomes if not outcome["success"]]
     failed = {
         level: sum(outcome["severity"] == level for outcome in failures)
@@ -264,7 +288,7 @@ def summarize(dataset: str, frame: Any, outcomes: list[dict[str, Any]]) -> dict[
     }
     return {
         "dataset": dataset,
-        "success": failed["critical"] == 0,
+        "success": failed["critical"] == 0 and not any(map(could_not_run, failures)),
         "rows": len(frame) if isinstance(frame, pd.DataFrame) else frame.count(),
         "columns": len(frame.columns),
         "expectations": len(outcomes),
@@ -283,7 +307,8 @@ def describe(dataset: str, failure: dict[str, Any]) -> str:
 
 
 def gate(dataset: str, frame: Any, suite_path: Path, report_dir: Path) -> dict[str, Any]:
-    """Validate, write the summary and report, print warnings; raise if a critical check failed."""
+    """Validate, write the summary and report, print warnings; raise if a critical check failed
+    (bad data) or, when none did, if a check could not run (a broken suite)."""
     name, expectations = load_suite(suite_path)
     outcomes = check(frame, expectations)
     summary = summarize(dataset, frame, outcomes)
@@ -293,13 +318,15 @@ def gate(dataset: str, frame: Any, suite_path: Path, report_dir: Path) -> dict[s
     page = render_html(summary, outcomes, seen)
     with atomic_path(report_dir / f"{dataset}.html") as temporary:
         temporary.write_text(page, encoding="utf-8", newline="\n")
+    unrun = [failure for failure in summary["failures"] if could_not_run(failure)]
+    broken = [f for f in summary["failures"] if f["severity"] == "critical" and f not in unrun]
     for failure in summary["failures"]:
-        if failure["severity"] != "critical":
+        if failure["severity"] != "critical" and failure not in unrun:
             print(f"{failure['severity']}: {describe(dataset, failure)}")
-    if not summary["success"]:
-        raise DataError(
-            [describe(dataset, f) for f in summary["failures"] if f["severity"] == "critical"]
-        )
+    if broken:  # checks may not run on bad data (text where numbers belong): all are listed
+        raise DataError([describe(dataset, failure) for failure in broken + unrun])
+    if unrun:
+        raise SuiteError([f"{suite_path.as_posix()}: {describe(dataset, f)}" for f in unrun])
     return summary
 
 
